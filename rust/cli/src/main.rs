@@ -1,0 +1,40 @@
+//! `hush`: the command-line face of hush-core.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+#[derive(Parser)]
+#[command(
+    name = "hush",
+    version,
+    about = "Privacy-first browser analytics: tools for developers, auditors and collectors"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Drive the core from a JSON Lines trace, as a browser would.
+    Replay(cmd::replay::Args),
+}
+
+fn main() -> ExitCode {
+    // Logs go to stderr, never include browsing data (P11), and default to warnings.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Replay(args) => cmd::replay::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("hush: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! On-device anonymization (DESIGN.md P5-P9).

@@ -1,0 +1,13 @@
+//! hush-core: the privacy-first analytics core a browser links in.
+//!
+//! Everything that decides what is kept lives here, in pure Rust: the incognito
+//! gate ([`tabs`]), the metric [`schema`], on-device anonymization
+//! ([`anonymize`]), the per-day aggregates, crash-safe state, OHTTP sealing
+//! ([`ohttp`]) and the upload policy. The JNI crate and the CLI only pass calls
+//! in. The privacy contract it enforces is `shared/DESIGN.md` P1-P13.
+
+pub mod anonymize;
+pub mod clock;
+pub mod ohttp;
+pub mod schema;
+pub mod tabs;

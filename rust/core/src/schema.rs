@@ -1,0 +1,444 @@
+//! The metric schema an app ships (TOML). It is parsed and checked once, at
+//! start; afterwards a metric is a [`MetricId`] (an index) and recording never
+//! looks a name up again.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+
+use crate::clock::UtcDay;
+
+/// The schema Hush ships for a browser.
+pub const DEFAULT_SCHEMA_TOML: &str = include_str!("../schema/browser.toml");
+
+const MAX_LABELS: usize = 256;
+const MAX_BUCKETS: usize = 64;
+const MAX_METRICS: usize = 1024;
+
+/// Index of a metric in its [`Schema`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MetricId(pub(crate) u32);
+
+impl MetricId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Whether a private tab may ever record a metric (DESIGN.md P2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Incognito {
+    /// A private tab never records it.
+    #[default]
+    Never,
+    /// A private tab may count it when Enhanced incognito is off.
+    Aggregate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricKind {
+    Counter,
+    LabeledCounter {
+        labels: Vec<String>,
+    },
+    Boolean,
+    /// Upper bounds, inclusive, strictly increasing; one overflow bucket follows.
+    Histogram {
+        buckets: Vec<u64>,
+    },
+    /// Labels only from the anonymizer: an allow-listed eTLD+1 or `other`.
+    Domain {
+        cap_per_day: u32,
+    },
+    /// Labels only from the anonymizer's search-engine list.
+    SearchEngine,
+}
+
+impl MetricKind {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            MetricKind::Counter => "counter",
+            MetricKind::LabeledCounter { .. } => "labeled_counter",
+            MetricKind::Boolean => "boolean",
+            MetricKind::Histogram { .. } => "histogram",
+            MetricKind::Domain { .. } => "domain",
+            MetricKind::SearchEngine => "search_engine",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricDef {
+    pub name: String,
+    pub kind: MetricKind,
+    pub description: String,
+    pub incognito: Incognito,
+    /// Last day on which the metric records; `None` never expires.
+    pub expires: Option<UtcDay>,
+}
+
+impl MetricDef {
+    pub fn is_expired(&self, day: UtcDay) -> bool {
+        self.expires.is_some_and(|last| day > last)
+    }
+
+    pub fn label_index(&self, label: &str) -> Option<usize> {
+        match &self.kind {
+            MetricKind::LabeledCounter { labels } => labels.iter().position(|l| l == label),
+            _ => None,
+        }
+    }
+}
+
+/// Which metrics the browsing calls feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BrowsingMetrics {
+    pub page_load_domain: Option<MetricId>,
+    pub page_load_time: Option<MetricId>,
+    pub search_engine: Option<MetricId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schema {
+    version: u32,
+    metrics: Vec<MetricDef>,
+    by_name: HashMap<String, MetricId>,
+    browsing: BrowsingMetrics,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SchemaError {
+    #[error("schema is not valid TOML: {0}")]
+    Syntax(String),
+    #[error("schema: {0}")]
+    Invalid(String),
+}
+
+fn invalid(msg: impl Into<String>) -> SchemaError {
+    SchemaError::Invalid(msg.into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchema {
+    schema_version: u32,
+    #[serde(default)]
+    browsing: RawBrowsing,
+    metrics: BTreeMap<String, RawMetric>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawBrowsing {
+    page_load_domain: Option<String>,
+    page_load_time: Option<String>,
+    search_engine: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetric {
+    #[serde(rename = "type")]
+    kind: String,
+    description: String,
+    #[serde(default)]
+    incognito: Incognito,
+    expires: String,
+    labels: Option<Vec<String>>,
+    buckets: Option<Vec<u64>>,
+    cap_per_day: Option<u32>,
+}
+
+impl Schema {
+    /// The shipped browser schema.
+    pub fn default_browser() -> Self {
+        // The shipped file is checked by a unit test; failing here is a build defect.
+        Self::from_toml(DEFAULT_SCHEMA_TOML).expect("shipped schema is valid")
+    }
+
+    pub fn from_toml(text: &str) -> Result<Self, SchemaError> {
+        let raw: RawSchema =
+            toml::from_str(text).map_err(|e| SchemaError::Syntax(e.to_string()))?;
+        if raw.metrics.len() > MAX_METRICS {
+            return Err(invalid(format!("more than {MAX_METRICS} metrics")));
+        }
+        let mut metrics = Vec::with_capacity(raw.metrics.len());
+        let mut by_name = HashMap::with_capacity(raw.metrics.len());
+        for (name, m) in raw.metrics {
+            let def = parse_metric(name, m)?;
+            by_name.insert(def.name.clone(), MetricId(metrics.len() as u32));
+            metrics.push(def);
+        }
+        let mut schema = Schema {
+            version: raw.schema_version,
+            metrics,
+            by_name,
+            browsing: BrowsingMetrics::default(),
+        };
+        schema.browsing = BrowsingMetrics {
+            page_load_domain: schema.bind(
+                raw.browsing.page_load_domain,
+                "page_load_domain",
+                "domain",
+            )?,
+            page_load_time: schema.bind(
+                raw.browsing.page_load_time,
+                "page_load_time",
+                "histogram",
+            )?,
+            search_engine: schema.bind(
+                raw.browsing.search_engine,
+                "search_engine",
+                "search_engine",
+            )?,
+        };
+        Ok(schema)
+    }
+
+    fn bind(
+        &self,
+        name: Option<String>,
+        slot: &str,
+        want: &str,
+    ) -> Result<Option<MetricId>, SchemaError> {
+        let Some(name) = name else { return Ok(None) };
+        let id = self
+            .id(&name)
+            .ok_or_else(|| invalid(format!("browsing.{slot} names unknown metric '{name}'")))?;
+        let got = self.def(id).kind.type_name();
+        if got != want {
+            return Err(invalid(format!(
+                "browsing.{slot} needs a {want} metric, '{name}' is a {got}"
+            )));
+        }
+        Ok(Some(id))
+    }
+
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+    pub fn id(&self, name: &str) -> Option<MetricId> {
+        self.by_name.get(name).copied()
+    }
+    pub fn def(&self, id: MetricId) -> &MetricDef {
+        &self.metrics[id.index()]
+    }
+    pub fn len(&self) -> usize {
+        self.metrics.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.metrics.is_empty()
+    }
+    pub fn metrics(&self) -> impl Iterator<Item = (MetricId, &MetricDef)> {
+        self.metrics
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (MetricId(i as u32), d))
+    }
+    pub fn browsing(&self) -> BrowsingMetrics {
+        self.browsing
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.' || b == b'-'
+        })
+}
+
+fn parse_metric(name: String, m: RawMetric) -> Result<MetricDef, SchemaError> {
+    if !valid_name(&name) {
+        return Err(invalid(format!(
+            "metric name '{name}' must be 1-64 of [a-z0-9_.-]"
+        )));
+    }
+    let reject = |field: &str, present: bool| {
+        if present {
+            Err(invalid(format!(
+                "{name}: '{field}' does not apply to type {}",
+                m.kind
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    let kind = match m.kind.as_str() {
+        "counter" | "boolean" | "search_engine" => {
+            reject("labels", m.labels.is_some())?;
+            reject("buckets", m.buckets.is_some())?;
+            reject("cap_per_day", m.cap_per_day.is_some())?;
+            match m.kind.as_str() {
+                "counter" => MetricKind::Counter,
+                "boolean" => MetricKind::Boolean,
+                _ => MetricKind::SearchEngine,
+            }
+        }
+        "labeled_counter" => {
+            reject("buckets", m.buckets.is_some())?;
+            reject("cap_per_day", m.cap_per_day.is_some())?;
+            let labels = m
+                .labels
+                .clone()
+                .ok_or_else(|| invalid(format!("{name}: labeled_counter needs labels")))?;
+            if labels.is_empty() || labels.len() > MAX_LABELS {
+                return Err(invalid(format!("{name}: 1 to {MAX_LABELS} labels")));
+            }
+            for (i, l) in labels.iter().enumerate() {
+                if !valid_name(l) {
+                    return Err(invalid(format!(
+                        "{name}: label '{l}' must be 1-64 of [a-z0-9_.-]"
+                    )));
+                }
+                if labels[..i].contains(l) {
+                    return Err(invalid(format!("{name}: label '{l}' declared twice")));
+                }
+            }
+            MetricKind::LabeledCounter { labels }
+        }
+        "histogram" => {
+            reject("labels", m.labels.is_some())?;
+            reject("cap_per_day", m.cap_per_day.is_some())?;
+            let buckets = m
+                .buckets
+                .clone()
+                .ok_or_else(|| invalid(format!("{name}: histogram needs buckets")))?;
+            if buckets.is_empty() || buckets.len() > MAX_BUCKETS {
+                return Err(invalid(format!("{name}: 1 to {MAX_BUCKETS} buckets")));
+            }
+            if buckets.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(invalid(format!(
+                    "{name}: buckets must be strictly increasing"
+                )));
+            }
+            MetricKind::Histogram { buckets }
+        }
+        "domain" => {
+            reject("labels", m.labels.is_some())?;
+            reject("buckets", m.buckets.is_some())?;
+            let cap_per_day = m.cap_per_day.unwrap_or(1);
+            if cap_per_day == 0 {
+                return Err(invalid(format!("{name}: cap_per_day must be at least 1")));
+            }
+            MetricKind::Domain { cap_per_day }
+        }
+        other => return Err(invalid(format!("{name}: unknown type '{other}'"))),
+    };
+    if m.incognito == Incognito::Aggregate
+        && !matches!(
+            kind,
+            MetricKind::Counter | MetricKind::LabeledCounter { .. }
+        )
+    {
+        return Err(invalid(format!(
+            "{name}: only counters and labeled counters may be incognito = \"aggregate\""
+        )));
+    }
+    let expires =
+        match m.expires.as_str() {
+            "never" => None,
+            date => Some(UtcDay::parse_iso(date).ok_or_else(|| {
+                invalid(format!("{name}: expires must be YYYY-MM-DD or \"never\""))
+            })?),
+        };
+    Ok(MetricDef {
+        name,
+        kind,
+        description: m.description,
+        incognito: m.incognito,
+        expires,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(metric: &str) -> Result<Schema, SchemaError> {
+        Schema::from_toml(&format!("schema_version = 1\n[metrics.\"m\"]\n{metric}"))
+    }
+
+    #[test]
+    fn shipped_schema_parses_and_binds_browsing_metrics() {
+        let s = Schema::default_browser();
+        let b = s.browsing();
+        assert_eq!(s.def(b.page_load_domain.unwrap()).name, "page.domain");
+        assert_eq!(s.def(b.page_load_time.unwrap()).name, "page.load_time_ms");
+        assert_eq!(s.def(b.search_engine.unwrap()).name, "search.engine");
+        let private = s.def(s.id("tabs.private_opened").unwrap());
+        assert_eq!(private.incognito, Incognito::Aggregate);
+        // Everything that can carry browsing data stays `never`.
+        for (_, d) in s.metrics() {
+            if matches!(
+                d.kind,
+                MetricKind::Domain { .. } | MetricKind::SearchEngine | MetricKind::Histogram { .. }
+            ) {
+                assert_eq!(d.incognito, Incognito::Never, "{}", d.name);
+            }
+        }
+        for required in [
+            "tabs.opened",
+            "bookmarks.added",
+            "downloads.started",
+            "reader_mode.used",
+            "settings.switched",
+            "news.items_viewed",
+        ] {
+            assert!(s.id(required).is_some(), "{required}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_metrics_with_clear_errors() {
+        let cases = [
+            ("type = \"gauge\"\ndescription = \"\"\nexpires = \"never\"", "unknown type"),
+            ("type = \"labeled_counter\"\ndescription = \"\"\nexpires = \"never\"", "needs labels"),
+            ("type = \"labeled_counter\"\nlabels = [\"a\", \"a\"]\ndescription = \"\"\nexpires = \"never\"", "twice"),
+            ("type = \"labeled_counter\"\nlabels = [\"A b\"]\ndescription = \"\"\nexpires = \"never\"", "label"),
+            ("type = \"histogram\"\nbuckets = [5, 5]\ndescription = \"\"\nexpires = \"never\"", "strictly increasing"),
+            ("type = \"histogram\"\ndescription = \"\"\nexpires = \"never\"", "needs buckets"),
+            ("type = \"domain\"\nincognito = \"aggregate\"\ndescription = \"\"\nexpires = \"never\"", "aggregate"),
+            ("type = \"search_engine\"\nincognito = \"aggregate\"\ndescription = \"\"\nexpires = \"never\"", "aggregate"),
+            ("type = \"histogram\"\nbuckets = [1]\nincognito = \"aggregate\"\ndescription = \"\"\nexpires = \"never\"", "aggregate"),
+            ("type = \"counter\"\ndescription = \"\"\nexpires = \"tomorrow\"", "expires"),
+            ("type = \"counter\"\nlabels = [\"a\"]\ndescription = \"\"\nexpires = \"never\"", "does not apply"),
+            ("type = \"domain\"\ncap_per_day = 0\ndescription = \"\"\nexpires = \"never\"", "cap_per_day"),
+            ("type = \"counter\"\nincognito = \"always\"\ndescription = \"\"\nexpires = \"never\"", "incognito"),
+            ("type = \"counter\"\ndescription = \"\"", "expires"),
+        ];
+        for (body, want) in cases {
+            let err = one(body).unwrap_err().to_string();
+            assert!(err.contains(want), "{body:?}: {err}");
+        }
+        assert!(Schema::from_toml("not toml [")
+            .unwrap_err()
+            .to_string()
+            .contains("TOML"));
+        let bad_name = Schema::from_toml("schema_version = 1\n[metrics.\"Bad Name\"]\ntype=\"counter\"\ndescription=\"\"\nexpires=\"never\"");
+        assert!(bad_name.unwrap_err().to_string().contains("metric name"));
+    }
+
+    #[test]
+    fn browsing_bindings_are_type_checked() {
+        let text = "schema_version = 1\n[browsing]\npage_load_domain = \"c\"\n[metrics.c]\ntype=\"counter\"\ndescription=\"\"\nexpires=\"never\"";
+        assert!(Schema::from_toml(text)
+            .unwrap_err()
+            .to_string()
+            .contains("needs a domain metric"));
+        let text = "schema_version = 1\n[browsing]\nsearch_engine = \"nope\"\n[metrics.c]\ntype=\"counter\"\ndescription=\"\"\nexpires=\"never\"";
+        assert!(Schema::from_toml(text)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown metric"));
+    }
+
+    #[test]
+    fn expiry_is_inclusive_of_the_last_day() {
+        let s = one("type = \"counter\"\ndescription = \"\"\nexpires = \"2026-01-31\"").unwrap();
+        let d = s.def(s.id("m").unwrap());
+        assert!(!d.is_expired(UtcDay::parse_iso("2026-01-31").unwrap()));
+        assert!(d.is_expired(UtcDay::parse_iso("2026-02-01").unwrap()));
+    }
+}

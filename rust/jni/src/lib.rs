@@ -1,0 +1,1 @@
+//! The JNI edge of Hush (filled in by the JNI issue).
