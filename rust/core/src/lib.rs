@@ -8,6 +8,15 @@
 
 pub mod anonymize;
 pub mod clock;
+mod hush;
 pub mod ohttp;
+pub mod padding;
+pub mod random;
+pub mod report;
 pub mod schema;
+pub mod seal;
+pub mod store;
 pub mod tabs;
+pub mod window;
+
+pub use hush::{Config, Hush, RecordError, StoreError, UploadDelay};

@@ -1,0 +1,546 @@
+//! [`Hush`]: the core a browser drives. Recording calls touch memory only;
+//! [`Hush::checkpoint`] does the disk work (sealing closed windows, writing
+//! the checkpoint) and belongs on a background thread.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::anonymize::{Anonymizer, Environment, PageOutcome, SearchOutcome};
+use crate::clock::{Clock, UtcDay};
+use crate::ohttp::{KeyConfigs, SealError};
+use crate::random;
+use crate::report::Report;
+use crate::schema::{Incognito, MetricId, MetricKind, Schema};
+use crate::seal::{Endpoints, ReportSealer};
+use crate::store::outbox::{Outbox, OutboxLimits};
+use crate::store::state_file::{self, Loaded, StateData};
+use crate::store::{Fs, RealFs};
+use crate::tabs::{Gate, NormalTab, TabError, TabId, Tabs};
+use crate::window::{ErrorKind, Window};
+
+/// Closed windows kept in memory while the disk refuses them (P12).
+const MAX_CLOSED_IN_MEMORY: usize = 8;
+
+/// Uploads start at a random time in this range after a window closes (P7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadDelay {
+    pub min_ms: i64,
+    pub max_ms: i64,
+}
+
+impl Default for UploadDelay {
+    fn default() -> Self {
+        Self {
+            min_ms: 10 * 60_000,
+            max_ms: 6 * 3_600_000,
+        }
+    }
+}
+
+pub struct Config {
+    /// App-private directory Hush owns.
+    pub data_dir: PathBuf,
+    pub schema: Schema,
+    /// Already coarse (P8): see [`Environment::coarse`].
+    pub environment: Environment,
+    /// The collector's pinned `application/ohttp-keys`.
+    pub keys: KeyConfigs,
+    pub endpoints: Endpoints,
+    /// The user's choice as the app last saved it; `false` until given (P3).
+    pub collection_enabled: bool,
+    /// Enhanced incognito, default on (P2).
+    pub enhanced_incognito: bool,
+    pub limits: OutboxLimits,
+    pub upload_delay: UploadDelay,
+    pub clock: Arc<dyn Clock>,
+    pub fs: Arc<dyn Fs>,
+}
+
+impl Config {
+    pub fn new(
+        data_dir: PathBuf,
+        keys: KeyConfigs,
+        endpoints: Endpoints,
+        environment: Environment,
+    ) -> Self {
+        Self {
+            data_dir,
+            schema: Schema::default_browser(),
+            environment,
+            keys,
+            endpoints,
+            collection_enabled: false,
+            enhanced_incognito: true,
+            limits: OutboxLimits::default(),
+            upload_delay: UploadDelay::default(),
+            clock: Arc::new(crate::clock::SystemClock),
+            fs: Arc::new(RealFs),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Tab(#[from] TabError),
+    #[error("unknown metric")]
+    UnknownMetric,
+    #[error("metric '{metric}' is a {actual}, not a {expected}")]
+    WrongType {
+        metric: String,
+        expected: &'static str,
+        actual: &'static str,
+    },
+    #[error("label is not declared for metric '{metric}'")]
+    InvalidLabel { metric: String },
+    #[error("metric '{metric}' has expired")]
+    Expired { metric: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("data directory I/O failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("sealing a report failed: {0}")]
+    Seal(#[from] SealError),
+}
+
+pub struct Hush {
+    schema: Schema,
+    environment: Environment,
+    anonymizer: &'static Anonymizer,
+    sealer: ReportSealer,
+    tabs: Tabs,
+    collection_enabled: bool,
+    enhanced_incognito: bool,
+    window: Window,
+    closed: Vec<Window>,
+    outbox: Outbox,
+    upload_delay: UploadDelay,
+    clock: Arc<dyn Clock>,
+    fs: Arc<dyn Fs>,
+    data_dir: PathBuf,
+    /// Something changed since the last checkpoint.
+    dirty: bool,
+}
+
+impl Hush {
+    /// Opens the core on `config.data_dir`: loads the checkpoint (a corrupt
+    /// one is moved aside and counted), reconciles pending reports, and closes
+    /// windows whose day is over. With collection off, the directory is wiped.
+    pub fn open(config: Config) -> Result<Self, StoreError> {
+        let Config {
+            data_dir,
+            schema,
+            environment,
+            keys,
+            endpoints,
+            collection_enabled,
+            enhanced_incognito,
+            limits,
+            upload_delay,
+            clock,
+            fs,
+        } = config;
+        fs.create_dir_all(&data_dir)?;
+        let now = clock.now_ms();
+        let today = UtcDay::of_ms(now);
+        let anonymizer = Anonymizer::shipped();
+        let (window, metas, corrupt) = match state_file::load(fs.as_ref(), &data_dir)? {
+            Loaded::Fresh => (Window::new(&schema, today), Vec::new(), false),
+            Loaded::Corrupt => (Window::new(&schema, today), Vec::new(), true),
+            Loaded::Loaded(data) => match Window::from_report(&data.window, &schema, anonymizer) {
+                Ok(w) => (w, data.uploads, false),
+                // Valid file, but not for this schema (e.g. an app update
+                // changed it): the old day cannot be reported faithfully.
+                Err(_) => (Window::new(&schema, today), data.uploads, true),
+            },
+        };
+        let delay = upload_delay;
+        let (outbox, corrupt_pending) = Outbox::load(
+            fs.as_ref(),
+            &data_dir,
+            metas,
+            || now + jitter(delay),
+            limits,
+        )?;
+        let mut hush = Self {
+            schema,
+            environment,
+            anonymizer,
+            sealer: ReportSealer::new(keys, endpoints),
+            tabs: Tabs::default(),
+            collection_enabled,
+            enhanced_incognito,
+            window,
+            closed: Vec::new(),
+            outbox,
+            upload_delay,
+            clock,
+            fs,
+            data_dir,
+            dirty: false,
+        };
+        if corrupt {
+            hush.window.count_corrupt_state();
+            hush.dirty = true;
+        }
+        if corrupt_pending > 0 {
+            hush.window.count_dropped_reports(corrupt_pending);
+            hush.dirty = true;
+        }
+        if !hush.collection_enabled {
+            hush.wipe()?;
+        }
+        hush.roll(now);
+        Ok(hush)
+    }
+
+    // ----- tabs and settings -----
+
+    pub fn open_tab(&mut self, private: bool) -> Result<TabId, TabError> {
+        self.tabs.open(private)
+    }
+
+    pub fn close_tab(&mut self, tab: TabId) -> Result<(), TabError> {
+        self.tabs.close(tab)
+    }
+
+    /// The user's "Usage statistics" switch (P3). Off deletes every un-sent
+    /// byte in memory and on disk before returning; on starts from empty.
+    pub fn set_collection_enabled(&mut self, enabled: bool) -> Result<(), StoreError> {
+        if !enabled {
+            self.wipe()?;
+        } else if !self.collection_enabled {
+            // Starting from empty: nothing from before the switch survives.
+            self.wipe()?;
+        }
+        self.collection_enabled = enabled;
+        Ok(())
+    }
+
+    pub fn collection_enabled(&self) -> bool {
+        self.collection_enabled
+    }
+
+    /// Enhanced incognito (P2): on, a private tab records nothing at all.
+    pub fn set_enhanced_incognito(&mut self, enabled: bool) {
+        self.enhanced_incognito = enabled;
+    }
+
+    pub fn enhanced_incognito(&self) -> bool {
+        self.enhanced_incognito
+    }
+
+    fn wipe(&mut self) -> Result<(), StoreError> {
+        let today = UtcDay::of_ms(self.clock.now_ms());
+        self.window = Window::new(&self.schema, today);
+        self.closed.clear();
+        self.dirty = false;
+        self.outbox.wipe(self.fs.as_ref())?;
+        state_file::remove_all(self.fs.as_ref(), &self.data_dir)?;
+        Ok(())
+    }
+
+    // ----- recording -----
+
+    /// A page finished loading. Records its reported domain (or `other`, or a
+    /// drop reason) and its load time. Nothing from a private tab.
+    pub fn page_loaded(&mut self, tab: TabId, url: &[u8], load_ms: u64) -> Result<(), RecordError> {
+        let Some(normal) = self.normal_tab(tab)? else {
+            return Ok(());
+        };
+        let b = self.schema.browsing();
+        match self.anonymizer.page(url) {
+            PageOutcome::Dropped(reason) => self.window.count_dropped_url(reason),
+            PageOutcome::Domain(label) => {
+                if let Some(id) = b.page_load_domain {
+                    if self.live(id) {
+                        if let MetricKind::Domain { cap_per_day } = self.schema.def(id).kind {
+                            self.window.record_domain(&normal, id, label, cap_per_day);
+                        }
+                    }
+                }
+                if let Some(id) = b.page_load_time {
+                    if self.live(id) {
+                        self.window.accumulate(id, self.bucket_of(id, load_ms));
+                    }
+                }
+            }
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// A search results page was shown. Counts the engine only (P6).
+    pub fn searched(&mut self, tab: TabId, url: &[u8]) -> Result<(), RecordError> {
+        let Some(normal) = self.normal_tab(tab)? else {
+            return Ok(());
+        };
+        match self.anonymizer.search(url) {
+            SearchOutcome::Dropped(reason) => self.window.count_dropped_url(reason),
+            SearchOutcome::Engine(engine) => {
+                if let Some(id) = self.schema.browsing().search_engine {
+                    if self.live(id) {
+                        self.window.record_engine(&normal, id, engine);
+                    }
+                }
+            }
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Resolves a metric name once; recording then goes by id.
+    pub fn metric(&mut self, name: &str) -> Result<MetricId, RecordError> {
+        match self.schema.id(name) {
+            Some(id) => Ok(id),
+            None => {
+                if self.collection_enabled {
+                    self.window.count_unknown_metric();
+                    self.dirty = true;
+                }
+                Err(RecordError::UnknownMetric)
+            }
+        }
+    }
+
+    /// Adds `n` to a counter.
+    pub fn add(&mut self, tab: TabId, metric: MetricId, n: u64) -> Result<(), RecordError> {
+        if !self.may_count(tab, metric)? {
+            return Ok(());
+        }
+        self.check_kind(metric, "counter", |k| matches!(k, MetricKind::Counter))?;
+        self.window.add(metric, n);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Adds `n` to one declared label of a labeled counter.
+    pub fn add_label(
+        &mut self,
+        tab: TabId,
+        metric: MetricId,
+        label: &str,
+        n: u64,
+    ) -> Result<(), RecordError> {
+        if !self.may_count(tab, metric)? {
+            return Ok(());
+        }
+        self.check_kind(metric, "labeled_counter", |k| {
+            matches!(k, MetricKind::LabeledCounter { .. })
+        })?;
+        let Some(i) = self.schema.def(metric).label_index(label) else {
+            self.window.count_error(metric, ErrorKind::InvalidLabel);
+            self.dirty = true;
+            return Err(RecordError::InvalidLabel {
+                metric: self.schema.def(metric).name.clone(),
+            });
+        };
+        self.window.add_label(metric, i, n);
+        self.dirty = true;
+        Ok(())
+    }
+
+    pub fn set_boolean(
+        &mut self,
+        tab: TabId,
+        metric: MetricId,
+        value: bool,
+    ) -> Result<(), RecordError> {
+        if self.normal_tab(tab)?.is_none() {
+            return Ok(());
+        }
+        self.check_live(metric)?;
+        self.check_kind(metric, "boolean", |k| matches!(k, MetricKind::Boolean))?;
+        self.window.set_boolean(metric, value);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Adds one sample to a histogram.
+    pub fn accumulate(
+        &mut self,
+        tab: TabId,
+        metric: MetricId,
+        value: u64,
+    ) -> Result<(), RecordError> {
+        if self.normal_tab(tab)?.is_none() {
+            return Ok(());
+        }
+        self.check_live(metric)?;
+        self.check_kind(metric, "histogram", |k| {
+            matches!(k, MetricKind::Histogram { .. })
+        })?;
+        let bucket = self.bucket_of(metric, value);
+        self.window.accumulate(metric, bucket);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// The gate for calls that may carry browsing data. `Ok(None)`: the call
+    /// is dropped before anything changes (private tab, or collection off).
+    #[inline]
+    fn normal_tab(&mut self, tab: TabId) -> Result<Option<NormalTab>, TabError> {
+        match self.tabs.resolve(tab)? {
+            Gate::Private(_) => Ok(None),
+            Gate::Normal(_) if !self.collection_enabled => Ok(None),
+            Gate::Normal(proof) => {
+                self.roll(self.clock.now_ms());
+                Ok(Some(proof))
+            }
+        }
+    }
+
+    /// The gate for counters: a private tab may bump an `aggregate` counter
+    /// only while Enhanced incognito is off (P2).
+    #[inline]
+    fn may_count(&mut self, tab: TabId, metric: MetricId) -> Result<bool, RecordError> {
+        let allowed = match self.tabs.resolve(tab)? {
+            Gate::Normal(_) => true,
+            Gate::Private(private) => {
+                let Some(_permit) = private.aggregate_counter(self.enhanced_incognito) else {
+                    return Ok(false);
+                };
+                self.schema.def(metric).incognito == Incognito::Aggregate
+            }
+        };
+        if !allowed || !self.collection_enabled {
+            return Ok(false);
+        }
+        self.roll(self.clock.now_ms());
+        self.check_live(metric)?;
+        Ok(true)
+    }
+
+    fn live(&self, metric: MetricId) -> bool {
+        !self.schema.def(metric).is_expired(self.window.day())
+    }
+
+    fn check_live(&mut self, metric: MetricId) -> Result<(), RecordError> {
+        if self.live(metric) {
+            return Ok(());
+        }
+        self.window.count_error(metric, ErrorKind::Expired);
+        self.dirty = true;
+        Err(RecordError::Expired {
+            metric: self.schema.def(metric).name.clone(),
+        })
+    }
+
+    fn check_kind(
+        &mut self,
+        metric: MetricId,
+        expected: &'static str,
+        ok: impl Fn(&MetricKind) -> bool,
+    ) -> Result<(), RecordError> {
+        let def = self.schema.def(metric);
+        if ok(&def.kind) {
+            return Ok(());
+        }
+        let err = RecordError::WrongType {
+            metric: def.name.clone(),
+            expected,
+            actual: def.kind.type_name(),
+        };
+        self.window.count_error(metric, ErrorKind::WrongType);
+        self.dirty = true;
+        Err(err)
+    }
+
+    fn bucket_of(&self, metric: MetricId, value: u64) -> usize {
+        match &self.schema.def(metric).kind {
+            MetricKind::Histogram { buckets } => buckets.partition_point(|b| *b < value),
+            _ => 0,
+        }
+    }
+
+    /// Closes the open window when its day is over. A clock that went back
+    /// keeps the open window: windows only move forward.
+    fn roll(&mut self, now_ms: i64) {
+        let today = UtcDay::of_ms(now_ms);
+        if today <= self.window.day() {
+            return;
+        }
+        let old = std::mem::replace(&mut self.window, Window::new(&self.schema, today));
+        let report_is_empty = old.to_report(&self.schema, &self.environment).is_empty();
+        if !report_is_empty {
+            self.closed.push(old);
+            if self.closed.len() > MAX_CLOSED_IN_MEMORY {
+                self.closed.remove(0);
+                self.window.count_dropped_reports(1);
+            }
+        }
+        self.dirty = true;
+    }
+
+    // ----- disk -----
+
+    /// Seals closed windows into `pending/`, then writes the checkpoint. On
+    /// failure nothing is lost from memory and the next call retries. The
+    /// order keeps a crash harmless: a window sealed but not yet forgotten by
+    /// the checkpoint is re-sealed under the same report id after restart,
+    /// and the collector drops the duplicate.
+    pub fn checkpoint(&mut self) -> Result<(), StoreError> {
+        if !self.collection_enabled {
+            return Ok(());
+        }
+        self.roll(self.clock.now_ms());
+        while let Some(w) = self.closed.first() {
+            let report = w.to_report(&self.schema, &self.environment);
+            let sealed = self.sealer.seal(&report)?;
+            let not_before = self.clock.now_ms().max(w.day().end_ms()) + jitter(self.upload_delay);
+            let dropped =
+                self.outbox
+                    .push(self.fs.as_ref(), &report.report_id, &sealed, not_before)?;
+            self.window.count_dropped_reports(dropped);
+            self.closed.remove(0);
+            self.dirty = true;
+        }
+        if self.dirty {
+            state_file::save(self.fs.as_ref(), &self.data_dir, &self.state_data())?;
+            self.dirty = false;
+        }
+        Ok(())
+    }
+
+    fn state_data(&self) -> StateData {
+        StateData {
+            window: self.window.to_report(&self.schema, &self.environment),
+            uploads: self.outbox.entries().to_vec(),
+        }
+    }
+
+    /// Size of the checkpoint as it would be written now.
+    pub fn checkpoint_size(&self) -> usize {
+        state_file::encoded_len(&self.state_data())
+    }
+
+    // ----- transparency (P13) -----
+
+    /// Exactly what the open window would report now.
+    pub fn pending_report(&self) -> Report {
+        self.window.to_report(&self.schema, &self.environment)
+    }
+
+    /// Reports closed but not yet sealed (normally empty after a checkpoint).
+    pub fn closed_reports(&self) -> Vec<Report> {
+        self.closed
+            .iter()
+            .map(|w| w.to_report(&self.schema, &self.environment))
+            .collect()
+    }
+
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+}
+
+fn jitter(d: UploadDelay) -> i64 {
+    let span = (d.max_ms - d.min_ms).max(0) as u64;
+    d.min_ms.max(0) + random::below(span + 1) as i64
+}

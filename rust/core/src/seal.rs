@@ -1,0 +1,101 @@
+//! A closed window's report becomes a padded Binary HTTP request sealed with
+//! OHTTP to the pinned key configuration, before any byte of it touches disk
+//! (P9, P10). The pending file body is the response opener (so the collector's
+//! sealed answer can be read after a restart) followed by the encapsulated
+//! request: ciphertext and key material that cannot decrypt the request.
+
+use crate::ohttp::{self, KeyConfigs, SealError};
+use crate::padding;
+use crate::report::Report;
+
+/// Path of the report resource inside the sealed request.
+pub const REPORT_PATH: &str = "/report";
+
+/// Where sealed reports go: the inner request names the collector; the outer
+/// POST goes to the relay when there is one, else straight to the gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub gateway_url: String,
+    pub relay_url: Option<String>,
+    collector_authority: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("endpoint URL must be http(s)://host[:port][/path]")]
+pub struct EndpointError;
+
+impl Endpoints {
+    pub fn new(gateway_url: &str, relay_url: Option<&str>) -> Result<Self, EndpointError> {
+        let authority = authority_of(gateway_url).ok_or(EndpointError)?;
+        if let Some(r) = relay_url {
+            authority_of(r).ok_or(EndpointError)?;
+        }
+        Ok(Self {
+            gateway_url: gateway_url.to_owned(),
+            relay_url: relay_url.map(str::to_owned),
+            collector_authority: authority.to_owned(),
+        })
+    }
+
+    /// The URL the outer, encapsulated POST goes to.
+    pub fn upload_url(&self) -> &str {
+        self.relay_url.as_deref().unwrap_or(&self.gateway_url)
+    }
+
+    pub fn collector_authority(&self) -> &str {
+        &self.collector_authority
+    }
+}
+
+fn authority_of(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let ok = !authority.is_empty()
+        && authority
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    ok.then_some(authority)
+}
+
+pub struct ReportSealer {
+    keys: KeyConfigs,
+    endpoints: Endpoints,
+}
+
+impl ReportSealer {
+    pub fn new(keys: KeyConfigs, endpoints: Endpoints) -> Self {
+        Self { keys, endpoints }
+    }
+
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    /// The body of a pending file for `report`.
+    pub fn seal(&self, report: &Report) -> Result<Vec<u8>, SealError> {
+        let json = report.to_json();
+        let mut message = ohttp::bhttp::encode_request(
+            "POST",
+            "https",
+            self.endpoints.collector_authority(),
+            REPORT_PATH,
+            &[("content-type", "application/json")],
+            &json,
+            0,
+        );
+        // RFC 9292 §3.8: trailing zero bytes are padding.
+        message.resize(padding::bucket(message.len()), 0);
+        let sealed = ohttp::encapsulate(&self.keys, &message)?;
+        let mut body = sealed.opener.to_bytes();
+        debug_assert_eq!(body.len(), ohttp::OPENER_LEN);
+        body.extend_from_slice(&sealed.request);
+        Ok(body)
+    }
+}
+
+/// Splits a pending file body back into the response opener and the request.
+pub fn split_pending(body: &[u8]) -> Option<(&[u8], &[u8])> {
+    (body.len() > ohttp::OPENER_LEN).then(|| body.split_at(ohttp::OPENER_LEN))
+}

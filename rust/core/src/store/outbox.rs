@@ -1,0 +1,202 @@
+//! Sealed reports waiting for upload, one file each under `pending/`, and the
+//! bookkeeping the upload policy needs. Bounded in count and bytes (P12): when
+//! a bound is hit the oldest report goes, and the caller counts the drop.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::envelope;
+use super::fs::{write_atomic, Fs, TMP_SUFFIX};
+
+const MAGIC: &[u8; 8] = b"HUSHPD01";
+pub const PENDING_DIR: &str = "pending";
+const EXT: &str = "ohttp";
+
+/// Bookkeeping of one pending report, checkpointed with the state so retries
+/// survive a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendingMeta {
+    /// The report id (hex); also the file name.
+    pub id: String,
+    /// Bytes on disk.
+    pub size: u64,
+    /// Not to be uploaded before this time (jittered window close, then backoff).
+    pub not_before_ms: i64,
+    /// Failed attempts so far.
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxLimits {
+    pub max_reports: usize,
+    pub max_bytes: u64,
+}
+
+impl Default for OutboxLimits {
+    fn default() -> Self {
+        // A month of daily reports, each a few KiB once padded.
+        Self {
+            max_reports: 32,
+            max_bytes: 512 * 1024,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Outbox {
+    dir: PathBuf,
+    /// Oldest first.
+    entries: Vec<PendingMeta>,
+    limits: OutboxLimits,
+}
+
+fn valid_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl Outbox {
+    pub fn pending_dir(data_dir: &Path) -> PathBuf {
+        data_dir.join(PENDING_DIR)
+    }
+
+    fn file(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.{EXT}"))
+    }
+
+    /// Reconciles the checkpointed bookkeeping with the files on disk: temp
+    /// files and corrupt files are deleted (and counted), files the checkpoint
+    /// does not know get `fresh_not_before`. Returns the outbox and how many
+    /// files were dropped as corrupt.
+    pub fn load(
+        fs: &dyn Fs,
+        data_dir: &Path,
+        metas: Vec<PendingMeta>,
+        fresh_not_before: impl Fn() -> i64,
+        limits: OutboxLimits,
+    ) -> io::Result<(Self, u64)> {
+        let dir = Self::pending_dir(data_dir);
+        fs.create_dir_all(&dir)?;
+        let mut on_disk = Vec::new();
+        let mut corrupt = 0;
+        for path in fs.list(&dir)? {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let id = name
+                .strip_suffix(&format!(".{EXT}"))
+                .filter(|id| valid_id(id));
+            let intact_size = id.and_then(|_| fs.read(&path).ok()).and_then(|b| {
+                let intact = envelope::unwrap(MAGIC, &b).is_ok();
+                intact.then_some(b.len() as u64)
+            });
+            match (id, intact_size) {
+                (Some(id), Some(size)) => on_disk.push((id.to_owned(), size)),
+                _ => {
+                    if !name.ends_with(TMP_SUFFIX) {
+                        corrupt += 1;
+                    }
+                    fs.remove(&path)?;
+                }
+            }
+        }
+        let mut entries: Vec<PendingMeta> = metas
+            .into_iter()
+            .filter(|m| on_disk.iter().any(|(id, _)| *id == m.id))
+            .collect();
+        for (id, size) in on_disk {
+            match entries.iter_mut().find(|m| m.id == id) {
+                Some(m) => m.size = size,
+                None => entries.push(PendingMeta {
+                    id,
+                    size,
+                    not_before_ms: fresh_not_before(),
+                    attempts: 0,
+                }),
+            }
+        }
+        Ok((
+            Self {
+                dir,
+                entries,
+                limits,
+            },
+            corrupt,
+        ))
+    }
+
+    /// Stores a sealed report. A report with the same id replaces the old one
+    /// (a window re-closed after a crash). Returns how many older reports were
+    /// dropped to stay within bounds.
+    pub fn push(
+        &mut self,
+        fs: &dyn Fs,
+        id: &str,
+        sealed: &[u8],
+        not_before_ms: i64,
+    ) -> io::Result<u64> {
+        if !valid_id(id) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "invalid report id",
+            ));
+        }
+        let file = envelope::wrap(MAGIC, sealed);
+        write_atomic(fs, &self.file(id), &file)?;
+        self.entries.retain(|m| m.id != id);
+        self.entries.push(PendingMeta {
+            id: id.to_owned(),
+            size: file.len() as u64,
+            not_before_ms,
+            attempts: 0,
+        });
+        let mut dropped = 0;
+        while self.entries.len() > 1
+            && (self.entries.len() > self.limits.max_reports
+                || self.bytes() > self.limits.max_bytes)
+        {
+            let oldest = self.entries[0].id.clone();
+            self.remove(fs, &oldest)?;
+            dropped += 1;
+        }
+        Ok(dropped)
+    }
+
+    /// The sealed bytes of a pending report.
+    pub fn read(&self, fs: &dyn Fs, id: &str) -> io::Result<Vec<u8>> {
+        let bytes = fs.read(&self.file(id))?;
+        envelope::unwrap(MAGIC, &bytes)
+            .map(<[u8]>::to_vec)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
+
+    pub fn remove(&mut self, fs: &dyn Fs, id: &str) -> io::Result<()> {
+        fs.remove(&self.file(id))?;
+        self.entries.retain(|m| m.id != id);
+        Ok(())
+    }
+
+    /// Deletes every pending report (consent withdrawn).
+    pub fn wipe(&mut self, fs: &dyn Fs) -> io::Result<()> {
+        for path in fs.list(&self.dir)? {
+            fs.remove(&path)?;
+        }
+        self.entries.clear();
+        Ok(())
+    }
+
+    pub fn entries(&self) -> &[PendingMeta] {
+        &self.entries
+    }
+
+    pub fn entry_mut(&mut self, id: &str) -> Option<&mut PendingMeta> {
+        self.entries.iter_mut().find(|m| m.id == id)
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.entries.iter().map(|m| m.size).sum()
+    }
+}

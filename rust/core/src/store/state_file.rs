@@ -1,0 +1,78 @@
+//! The checkpoint: the open window's aggregates (in the report shape) and the
+//! upload queue's bookkeeping, in one checksummed file replaced atomically.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::envelope;
+use super::fs::{tmp_path, write_atomic, Fs};
+use super::outbox::PendingMeta;
+use crate::report::Report;
+
+const MAGIC: &[u8; 8] = b"HUSHST01";
+pub const STATE_FILE: &str = "state";
+pub const CORRUPT_FILE: &str = "state.corrupt";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateData {
+    pub window: Report,
+    pub uploads: Vec<PendingMeta>,
+}
+
+#[derive(Debug)]
+pub enum Loaded {
+    /// No checkpoint yet.
+    Fresh,
+    Loaded(Box<StateData>),
+    /// A checkpoint existed but could not be trusted; it was moved aside.
+    Corrupt,
+}
+
+pub fn state_path(dir: &Path) -> PathBuf {
+    dir.join(STATE_FILE)
+}
+
+pub fn save(fs: &dyn Fs, dir: &Path, data: &StateData) -> io::Result<()> {
+    let body = serde_json::to_vec(data).map_err(io::Error::other)?;
+    write_atomic(fs, &state_path(dir), &envelope::wrap(MAGIC, &body))
+}
+
+/// Encoded size of a checkpoint, for the size budget.
+pub fn encoded_len(data: &StateData) -> usize {
+    serde_json::to_vec(data)
+        .map(|b| envelope::wrapped_len(b.len()))
+        .unwrap_or(0)
+}
+
+pub fn load(fs: &dyn Fs, dir: &Path) -> io::Result<Loaded> {
+    let path = state_path(dir);
+    // A temp file left by a crash mid-write never became the checkpoint.
+    fs.remove(&tmp_path(&path))?;
+    let bytes = match fs.read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Loaded::Fresh),
+        Err(e) => return Err(e),
+    };
+    let parsed = envelope::unwrap(MAGIC, &bytes)
+        .ok()
+        .and_then(|body| serde_json::from_slice::<StateData>(body).ok());
+    match parsed {
+        Some(data) => Ok(Loaded::Loaded(Box::new(data))),
+        None => {
+            log::warn!("checkpoint failed its integrity check; moved aside, starting clean");
+            fs.rename(&path, &dir.join(CORRUPT_FILE))?;
+            Ok(Loaded::Corrupt)
+        }
+    }
+}
+
+/// Deletes the checkpoint and anything left around it.
+pub fn remove_all(fs: &dyn Fs, dir: &Path) -> io::Result<()> {
+    let path = state_path(dir);
+    fs.remove(&path)?;
+    fs.remove(&tmp_path(&path))?;
+    fs.remove(&dir.join(CORRUPT_FILE))
+}
