@@ -46,8 +46,10 @@ pub struct Config {
     /// The collector's pinned `application/ohttp-keys`.
     pub keys: KeyConfigs,
     pub endpoints: Endpoints,
-    /// The user's choice as the app last saved it; `false` until given (P3).
-    pub collection_enabled: bool,
+    /// The user's choice as the app saved it (P3). `None`: not given yet, so
+    /// nothing is recorded, and nothing from an earlier consented run is
+    /// deleted either, until the app passes the choice.
+    pub collection_enabled: Option<bool>,
     /// Enhanced incognito, default on (P2).
     pub enhanced_incognito: bool,
     pub limits: OutboxLimits,
@@ -69,7 +71,7 @@ impl Config {
             environment,
             keys,
             endpoints,
-            collection_enabled: false,
+            collection_enabled: None,
             enhanced_incognito: true,
             limits: OutboxLimits::default(),
             upload_delay: UploadDelay::default(),
@@ -170,7 +172,7 @@ impl Hush {
             anonymizer,
             sealer: ReportSealer::new(keys, endpoints),
             tabs: Tabs::default(),
-            collection_enabled,
+            collection_enabled: collection_enabled == Some(true),
             enhanced_incognito,
             window,
             closed: Vec::new(),
@@ -189,7 +191,7 @@ impl Hush {
             hush.window.count_dropped_reports(corrupt_pending);
             hush.dirty = true;
         }
-        if !hush.collection_enabled {
+        if collection_enabled == Some(false) {
             hush.wipe()?;
         }
         hush.roll(now);
@@ -207,15 +209,13 @@ impl Hush {
     }
 
     /// The user's "Usage statistics" switch (P3). Off deletes every un-sent
-    /// byte in memory and on disk before returning; on starts from empty.
+    /// byte in memory and on disk before returning. On starts from empty,
+    /// because nothing can have been recorded since the last switch-off wiped.
     pub fn set_collection_enabled(&mut self, enabled: bool) -> Result<(), StoreError> {
+        self.collection_enabled = enabled;
         if !enabled {
             self.wipe()?;
-        } else if !self.collection_enabled {
-            // Starting from empty: nothing from before the switch survives.
-            self.wipe()?;
         }
-        self.collection_enabled = enabled;
         Ok(())
     }
 

@@ -1,9 +1,281 @@
-//! `hush replay`: filled in with the core.
+//! `hush replay`: drives the core from a JSON Lines trace exactly as a browser
+//! would, on a clock the trace moves. See the README for the trace format.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+
+use hush_core::anonymize::Environment;
+use hush_core::clock::{ManualClock, UtcDay};
+use hush_core::ohttp::KeyConfigs;
+use hush_core::schema::Schema;
+use hush_core::seal::Endpoints;
+use hush_core::tabs::TabId;
+use hush_core::{Config, Hush, RecordError};
+use serde::Deserialize;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The trace (JSON Lines); `-` reads stdin.
+    pub trace: PathBuf,
+    /// Hush's data directory (created if missing; reused across replays).
+    #[arg(long)]
+    pub data_dir: PathBuf,
+    /// Metric schema (TOML); default: the shipped browser schema.
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+    /// The collector's `application/ohttp-keys` file.
+    #[arg(long)]
+    pub keys: Option<PathBuf>,
+    /// Where sealed reports are POSTed (the gateway, or a relay).
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// Test only: also open every sealed report with a key kept in DIR/keys
+    /// (generated there on first use) and write it in clear to DIR.
+    #[arg(long, value_name = "DIR")]
+    pub plaintext_for_tests: Option<PathBuf>,
+    /// UTC day the replay clock starts on (at 08:00); default: today.
+    #[arg(long)]
+    pub start: Option<String>,
+    #[arg(long, default_value = "14.2.7")]
+    pub app_version: String,
+    #[arg(long, default_value_t = 34)]
+    pub android_api: u32,
+    #[arg(long, default_value = "en-US")]
+    pub locale: String,
+}
 
-pub fn run(_args: Args) -> Result<ExitCode, String> {
-    Err("replay is not implemented yet".into())
+/// One line of a trace.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Op {
+    Consent {
+        enabled: bool,
+    },
+    EnhancedIncognito {
+        enabled: bool,
+    },
+    OpenTab {
+        tab: String,
+        #[serde(default)]
+        private: bool,
+    },
+    CloseTab {
+        tab: String,
+    },
+    PageLoad {
+        tab: String,
+        url: String,
+        #[serde(default)]
+        load_ms: u64,
+    },
+    Search {
+        tab: String,
+        url: String,
+    },
+    /// A counter (`n`, default 1), or a labeled counter when `label` is set.
+    Count {
+        tab: String,
+        metric: String,
+        label: Option<String>,
+        #[serde(default = "one")]
+        n: u64,
+    },
+    /// A boolean metric.
+    Set {
+        tab: String,
+        metric: String,
+        value: bool,
+    },
+    /// A histogram sample.
+    Sample {
+        tab: String,
+        metric: String,
+        value: u64,
+    },
+    Advance {
+        #[serde(default)]
+        days: i64,
+        #[serde(default)]
+        hours: i64,
+        #[serde(default)]
+        minutes: i64,
+    },
+    Checkpoint {},
+    Flush {},
+}
+
+fn one() -> u64 {
+    1
+}
+
+const HOUR_MS: i64 = 3_600_000;
+
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    let schema = match &args.schema {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            Schema::from_toml(&text).map_err(|e| format!("{}: {e}", p.display()))?
+        }
+        None => Schema::default_browser(),
+    };
+    let start_day = match &args.start {
+        Some(s) => {
+            UtcDay::parse_iso(s).ok_or_else(|| format!("--start {s}: expected YYYY-MM-DD"))?
+        }
+        None => UtcDay::of_ms(hush_core::clock::Clock::now_ms(
+            &hush_core::clock::SystemClock,
+        )),
+    };
+    let clock = ManualClock::new(start_day.start_ms() + 8 * HOUR_MS);
+    let keys_bytes = match &args.keys {
+        Some(p) => std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?,
+        None => return Err("--keys FILE is required (generate one with `hush keygen`)".into()),
+    };
+    let keys = KeyConfigs::parse(&keys_bytes).map_err(|e| format!("--keys: {e}"))?;
+    let endpoint = args
+        .endpoint
+        .clone()
+        .unwrap_or_else(|| "https://collector.invalid/gateway".into());
+    let endpoints = Endpoints::new(&endpoint, None).map_err(|e| format!("--endpoint: {e}"))?;
+    let environment = Environment::coarse(&args.app_version, args.android_api, &args.locale)
+        .map_err(|e| format!("environment: {e}"))?;
+    let mut config = Config::new(args.data_dir.clone(), keys, endpoints, environment);
+    config.schema = schema;
+    config.clock = Arc::new(clock.clone());
+    // A browser passes the saved choice at start; a trace passes it with a
+    // `consent` op, so the core starts with the choice not yet given.
+    config.collection_enabled = None;
+    let mut hush = Hush::open(config).map_err(|e| e.to_string())?;
+
+    let reader: Box<dyn BufRead> = if args.trace.as_os_str() == "-" {
+        Box::new(BufReader::new(std::io::stdin()))
+    } else {
+        Box::new(BufReader::new(
+            std::fs::File::open(&args.trace)
+                .map_err(|e| format!("{}: {e}", args.trace.display()))?,
+        ))
+    };
+    let mut tabs: HashMap<String, TabId> = HashMap::new();
+    let mut warnings = 0u64;
+    for (i, line) in reader.lines().enumerate() {
+        let n = i + 1;
+        let line = line.map_err(|e| format!("line {n}: {e}"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        // The parse error names the op and field, never echoes the line: it may hold a URL.
+        let op: Op = serde_json::from_str(&line)
+            .map_err(|e| format!("line {n}: not a trace op ({})", e.classify_str()))?;
+        if let Err(e) = apply(&mut hush, &clock, &mut tabs, op) {
+            warnings += 1;
+            eprintln!("hush replay: line {n}: {e}");
+        }
+    }
+    hush.checkpoint().map_err(|e| e.to_string())?;
+    let summary = serde_json::json!({
+        "pending_report": hush.pending_report(),
+        "pending_uploads": hush.outbox().entries().len(),
+        "warnings": warnings,
+    });
+    println!("{summary}");
+    Ok(ExitCode::SUCCESS)
+}
+
+trait Classify {
+    fn classify_str(&self) -> &'static str;
+}
+
+impl Classify for serde_json::Error {
+    fn classify_str(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "I/O error",
+            serde_json::error::Category::Syntax => "invalid JSON",
+            serde_json::error::Category::Data => "unknown op or wrong fields",
+            serde_json::error::Category::Eof => "truncated JSON",
+        }
+    }
+}
+
+fn tab(tabs: &HashMap<String, TabId>, name: &str) -> Result<TabId, String> {
+    // An unknown name maps to a handle that was never issued: the core rejects it.
+    Ok(tabs.get(name).copied().unwrap_or(TabId::from_raw(0)))
+}
+
+fn apply(
+    hush: &mut Hush,
+    clock: &ManualClock,
+    tabs: &mut HashMap<String, TabId>,
+    op: Op,
+) -> Result<(), String> {
+    let rec = |e: RecordError| e.to_string();
+    match op {
+        Op::Consent { enabled } => hush
+            .set_collection_enabled(enabled)
+            .map_err(|e| e.to_string()),
+        Op::EnhancedIncognito { enabled } => {
+            hush.set_enhanced_incognito(enabled);
+            Ok(())
+        }
+        Op::OpenTab { tab, private } => {
+            let id = hush.open_tab(private).map_err(|e| e.to_string())?;
+            tabs.insert(tab, id);
+            Ok(())
+        }
+        Op::CloseTab { tab: name } => {
+            let id = tab(tabs, &name)?;
+            tabs.remove(&name);
+            hush.close_tab(id).map_err(|e| e.to_string())
+        }
+        Op::PageLoad {
+            tab: t,
+            url,
+            load_ms,
+        } => hush
+            .page_loaded(tab(tabs, &t)?, url.as_bytes(), load_ms)
+            .map_err(rec),
+        Op::Search { tab: t, url } => hush.searched(tab(tabs, &t)?, url.as_bytes()).map_err(rec),
+        Op::Count {
+            tab: t,
+            metric,
+            label,
+            n,
+        } => {
+            let t = tab(tabs, &t)?;
+            let m = hush.metric(&metric).map_err(rec)?;
+            match label {
+                Some(l) => hush.add_label(t, m, &l, n).map_err(rec),
+                None => hush.add(t, m, n).map_err(rec),
+            }
+        }
+        Op::Set {
+            tab: t,
+            metric,
+            value,
+        } => {
+            let t = tab(tabs, &t)?;
+            let m = hush.metric(&metric).map_err(rec)?;
+            hush.set_boolean(t, m, value).map_err(rec)
+        }
+        Op::Sample {
+            tab: t,
+            metric,
+            value,
+        } => {
+            let t = tab(tabs, &t)?;
+            let m = hush.metric(&metric).map_err(rec)?;
+            hush.accumulate(t, m, value).map_err(rec)
+        }
+        Op::Advance {
+            days,
+            hours,
+            minutes,
+        } => {
+            clock.advance_ms(days * 24 * HOUR_MS + hours * HOUR_MS + minutes * 60_000);
+            Ok(())
+        }
+        Op::Checkpoint {} | Op::Flush {} => hush.checkpoint().map_err(|e| e.to_string()),
+    }
 }

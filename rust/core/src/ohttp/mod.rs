@@ -15,8 +15,11 @@ pub struct OpenError;
 #[derive(Debug, Clone)]
 pub struct KeyConfigs;
 impl KeyConfigs {
-    pub fn parse(_bytes: &[u8]) -> Result<Self, KeyConfigError> {
-        Err(KeyConfigError)
+    pub fn parse(bytes: &[u8]) -> Result<Self, KeyConfigError> {
+        if bytes.is_empty() {
+            return Err(KeyConfigError);
+        }
+        Ok(KeyConfigs)
     }
 }
 pub struct Encapsulated {

@@ -1,0 +1,140 @@
+//! Shared test harness: a data directory, a clock the test moves, the RFC 9458
+//! Appendix A key pair, and a log capture for P11 checks.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use hush_core::anonymize::Environment;
+use hush_core::clock::{ManualClock, UtcDay};
+use hush_core::ohttp::KeyConfigs;
+use hush_core::report::Report;
+use hush_core::seal::Endpoints;
+use hush_core::store::Fs;
+use hush_core::{Config, Hush};
+
+/// RFC 9458 Appendix A key configuration, as an `application/ohttp-keys` list.
+pub const RFC_KEYS_HEX: &str =
+    "002d01002031e1f05a740102115220e9af918f738674aec95f54db6e04eb705aae8e79815500080001000100010003";
+/// The matching X25519 secret (Appendix A).
+pub const RFC_SECRET_HEX: &str = "3c168975674b2fa8e465970b79c8dcf09f1c741626480bd4c6162fc5b6a98e1a";
+
+pub fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+pub fn keys() -> KeyConfigs {
+    KeyConfigs::parse(&hex(RFC_KEYS_HEX)).unwrap()
+}
+
+/// 2026-11-21 08:00 UTC.
+pub fn start_ms() -> i64 {
+    UtcDay::parse_iso("2026-11-21").unwrap().start_ms() + 8 * 3_600_000
+}
+
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub clock: ManualClock,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            clock: ManualClock::new(start_ms()),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config(&self) -> Config {
+        let env = Environment::coarse("14.2.7", 34, "en-US").unwrap();
+        let endpoints = Endpoints::new("https://collector.invalid/gateway", None).unwrap();
+        let mut c = Config::new(self.path().to_path_buf(), keys(), endpoints, env);
+        c.clock = Arc::new(self.clock.clone());
+        c.collection_enabled = Some(true);
+        c
+    }
+
+    pub fn open(&self) -> Hush {
+        Hush::open(self.config()).unwrap()
+    }
+
+    pub fn open_with_fs(&self, fs: Arc<dyn Fs>) -> Result<Hush, hush_core::StoreError> {
+        let mut c = self.config();
+        c.fs = fs;
+        Hush::open(c)
+    }
+
+    /// Every file under the data directory with its bytes.
+    pub fn files(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        files_under(self.path())
+    }
+}
+
+pub fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.clone(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// A report without its random id, for comparing two runs.
+pub fn without_id(mut r: Report) -> Report {
+    r.report_id.clear();
+    r
+}
+
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    let n = needle.as_bytes();
+    haystack.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+/// Captures every log record at every level, formatted with its arguments.
+pub struct LogCapture(Mutex<Vec<String>>);
+
+impl log::Log for LogCapture {
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record) {
+        self.0.lock().unwrap().push(format!(
+            "{} {} {}",
+            record.level(),
+            record.target(),
+            record.args()
+        ));
+    }
+    fn flush(&self) {}
+}
+
+pub fn logs() -> &'static LogCapture {
+    static CAPTURE: OnceLock<&'static LogCapture> = OnceLock::new();
+    CAPTURE.get_or_init(|| {
+        let c: &'static LogCapture = Box::leak(Box::new(LogCapture(Mutex::new(Vec::new()))));
+        log::set_logger(c).unwrap();
+        log::set_max_level(log::LevelFilter::Trace);
+        c
+    })
+}
+
+impl LogCapture {
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
