@@ -138,3 +138,93 @@ impl LogCapture {
         self.0.lock().unwrap().clone()
     }
 }
+
+/// A file system that fails on purpose. `crash_after(n)`: the n-th mutating
+/// operation "kills the process": a write leaves a torn half-written file and
+/// every later operation fails. `full`: writes fail with ENOSPC until cleared.
+pub struct FaultFs {
+    inner: hush_core::store::RealFs,
+    ops_left: std::sync::atomic::AtomicI64,
+    crashed: std::sync::atomic::AtomicBool,
+    pub full: std::sync::atomic::AtomicBool,
+}
+
+impl FaultFs {
+    pub fn crash_after(n: i64) -> Arc<Self> {
+        Arc::new(Self {
+            inner: hush_core::store::RealFs,
+            ops_left: n.into(),
+            crashed: false.into(),
+            full: false.into(),
+        })
+    }
+    pub fn healthy() -> Arc<Self> {
+        Self::crash_after(i64::MAX)
+    }
+    pub fn crashed(&self) -> bool {
+        self.crashed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+    /// Ok(true): go on; Ok(false): this operation is the crash point.
+    fn step(&self) -> std::io::Result<bool> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.crashed() {
+            return Err(std::io::Error::other("process is dead"));
+        }
+        if self.ops_left.fetch_sub(1, SeqCst) <= 0 {
+            self.crashed.store(true, SeqCst);
+            return Ok(false);
+        }
+        Ok(true)
+    }
+}
+
+impl Fs for FaultFs {
+    fn write_synced(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        if self.full.load(std::sync::atomic::Ordering::SeqCst) {
+            // A full disk may still take a few bytes before refusing.
+            let _ = std::fs::write(path, &bytes[..bytes.len().min(7)]);
+            return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        }
+        if !self.step()? {
+            let _ = std::fs::write(path, &bytes[..bytes.len() / 2]);
+            return Err(std::io::Error::other("killed mid-write"));
+        }
+        self.inner.write_synced(path, bytes)
+    }
+    fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        if !self.step()? {
+            return Err(std::io::Error::other("killed before rename"));
+        }
+        self.inner.rename(from, to)
+    }
+    fn sync_dir(&self, dir: &Path) -> std::io::Result<()> {
+        if !self.step()? {
+            return Err(std::io::Error::other("killed before directory sync"));
+        }
+        self.inner.sync_dir(dir)
+    }
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        if self.crashed() {
+            return Err(std::io::Error::other("process is dead"));
+        }
+        self.inner.read(path)
+    }
+    fn remove(&self, path: &Path) -> std::io::Result<()> {
+        if !self.step()? {
+            return Err(std::io::Error::other("killed before remove"));
+        }
+        self.inner.remove(path)
+    }
+    fn list(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+        if self.crashed() {
+            return Err(std::io::Error::other("process is dead"));
+        }
+        self.inner.list(dir)
+    }
+    fn create_dir_all(&self, dir: &Path) -> std::io::Result<()> {
+        if !self.step()? {
+            return Err(std::io::Error::other("killed before mkdir"));
+        }
+        self.inner.create_dir_all(dir)
+    }
+}
