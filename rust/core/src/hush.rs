@@ -16,6 +16,10 @@ use crate::store::outbox::{Outbox, OutboxLimits};
 use crate::store::state_file::{self, Loaded, StateData};
 use crate::store::{Fs, RealFs};
 use crate::tabs::{Gate, NormalTab, TabError, TabId, Tabs};
+use crate::upload::policy::{self, Decision, Outcome};
+use crate::upload::{
+    UploadPolicy, UploadRequest, UploadResult, UploadTask, Verdict, OHTTP_REQUEST_TYPE,
+};
 use crate::window::{ErrorKind, Window};
 
 /// Closed windows kept in memory while the disk refuses them (P12).
@@ -54,6 +58,7 @@ pub struct Config {
     pub enhanced_incognito: bool,
     pub limits: OutboxLimits,
     pub upload_delay: UploadDelay,
+    pub upload_policy: UploadPolicy,
     pub clock: Arc<dyn Clock>,
     pub fs: Arc<dyn Fs>,
 }
@@ -75,6 +80,7 @@ impl Config {
             enhanced_incognito: true,
             limits: OutboxLimits::default(),
             upload_delay: UploadDelay::default(),
+            upload_policy: UploadPolicy::default(),
             clock: Arc::new(crate::clock::SystemClock),
             fs: Arc::new(RealFs),
         }
@@ -119,6 +125,11 @@ pub struct Hush {
     closed: Vec<Window>,
     outbox: Outbox,
     upload_delay: UploadDelay,
+    upload_policy: UploadPolicy,
+    /// Uploads handed out and not yet finished: id and response opener.
+    in_flight: Vec<(String, Vec<u8>)>,
+    /// Start times of recent uploads, for the hourly quota.
+    recent_starts: Vec<i64>,
     clock: Arc<dyn Clock>,
     fs: Arc<dyn Fs>,
     data_dir: PathBuf,
@@ -141,6 +152,7 @@ impl Hush {
             enhanced_incognito,
             limits,
             upload_delay,
+            upload_policy,
             clock,
             fs,
         } = config;
@@ -178,6 +190,9 @@ impl Hush {
             closed: Vec::new(),
             outbox,
             upload_delay,
+            upload_policy,
+            in_flight: Vec::new(),
+            recent_starts: Vec::new(),
             clock,
             fs,
             data_dir,
@@ -236,6 +251,7 @@ impl Hush {
         let today = UtcDay::of_ms(self.clock.now_ms());
         self.window = Window::new(&self.schema, today);
         self.closed.clear();
+        self.in_flight.clear();
         self.dirty = false;
         self.outbox.wipe(self.fs.as_ref())?;
         state_file::remove_all(self.fs.as_ref(), &self.data_dir)?;
@@ -516,6 +532,99 @@ impl Hush {
         state_file::encoded_len(&self.state_data())
     }
 
+    // ----- upload -----
+
+    /// The next thing the platform's uploader should do. Seal closed windows
+    /// first with [`Hush::checkpoint`]; this call only hands out what is due.
+    pub fn next_upload(&mut self) -> Result<UploadTask, StoreError> {
+        if !self.collection_enabled {
+            return Ok(UploadTask::Done);
+        }
+        loop {
+            let now = self.clock.now_ms();
+            self.recent_starts.retain(|t| *t > now - 3_600_000);
+            let in_flight: Vec<String> = self.in_flight.iter().map(|(id, _)| id.clone()).collect();
+            let id = match self.upload_policy.next(
+                self.outbox.entries(),
+                &in_flight,
+                &self.recent_starts,
+                now,
+            ) {
+                Decision::Done => return Ok(UploadTask::Done),
+                Decision::Wait(ms) => return Ok(UploadTask::Wait(ms)),
+                Decision::Upload(id) => id,
+            };
+            let body = self.outbox.read(self.fs.as_ref(), &id);
+            let Some((opener, request)) = body.as_deref().ok().and_then(crate::seal::split_pending)
+            else {
+                // Unreadable since it was written: drop it, count it, go on.
+                log::warn!("a pending report was unreadable; dropped");
+                self.outbox.remove(self.fs.as_ref(), &id)?;
+                self.window.count_dropped_reports(1);
+                self.dirty = true;
+                continue;
+            };
+            self.in_flight.push((id.clone(), opener.to_vec()));
+            self.recent_starts.push(now);
+            return Ok(UploadTask::Upload(UploadRequest {
+                id,
+                url: self.sealer.endpoints().upload_url().to_owned(),
+                headers: vec![("content-type".to_owned(), OHTTP_REQUEST_TYPE.to_owned())],
+                body: request.to_vec(),
+            }));
+        }
+    }
+
+    /// Takes the result of an upload task and applies the policy: delete on
+    /// delivery, back off on 5xx/429/transport errors, drop and count on a
+    /// refusal. Retry state is checkpointed at once so it survives a restart.
+    pub fn upload_finished(
+        &mut self,
+        id: &str,
+        result: UploadResult,
+    ) -> Result<Verdict, StoreError> {
+        let Some(pos) = self.in_flight.iter().position(|(i, _)| i == id) else {
+            // Not ours (any more): collection was switched off meanwhile.
+            return Ok(Verdict::Drop);
+        };
+        let (_, opener) = self.in_flight.swap_remove(pos);
+        let outcome = match result {
+            UploadResult::TransportError => Outcome::Retry {
+                retry_after_ms: None,
+            },
+            UploadResult::Http {
+                status,
+                body,
+                retry_after_ms,
+            } => match policy::classify_status(status) {
+                Outcome::Delivered => open_answer(&opener, &body),
+                Outcome::Retry { .. } => Outcome::Retry { retry_after_ms },
+                Outcome::Rejected => Outcome::Rejected,
+            },
+        };
+        let now = self.clock.now_ms();
+        let draw = random::below(1 << 53) as f64 / (1u64 << 53) as f64;
+        let Some(meta) = self.outbox.entry_mut(id) else {
+            return Ok(Verdict::Drop);
+        };
+        let verdict = self.upload_policy.verdict(meta, outcome, now, draw);
+        match verdict {
+            Verdict::Delete => self.outbox.remove(self.fs.as_ref(), id)?,
+            Verdict::Drop => {
+                self.outbox.remove(self.fs.as_ref(), id)?;
+                if outcome == Outcome::Rejected {
+                    self.window.count_rejected_upload();
+                } else {
+                    self.window.count_dropped_reports(1);
+                }
+            }
+            Verdict::RetryAt(_) => {}
+        }
+        self.dirty = true;
+        self.checkpoint()?;
+        Ok(verdict)
+    }
+
     // ----- transparency (P13) -----
 
     /// Exactly what the open window would report now.
@@ -537,6 +646,24 @@ impl Hush {
 
     pub fn schema(&self) -> &Schema {
         &self.schema
+    }
+}
+
+/// Opens the collector's sealed answer and reads its inner status. An answer
+/// that does not open is treated as a failure to retry: the report is kept.
+fn open_answer(opener: &[u8], body: &[u8]) -> Outcome {
+    let inner = crate::ohttp::ResponseOpener::from_bytes(opener)
+        .ok()
+        .and_then(|o| o.open(body).ok())
+        .and_then(|bytes| crate::ohttp::bhttp::decode_response(&bytes).ok());
+    match inner {
+        Some(response) => policy::classify_status(response.status),
+        None => {
+            log::warn!("collector answer did not open; will retry");
+            Outcome::Retry {
+                retry_after_ms: None,
+            }
+        }
     }
 }
 

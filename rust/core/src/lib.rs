@@ -17,6 +17,7 @@ pub mod schema;
 pub mod seal;
 pub mod store;
 pub mod tabs;
+pub mod upload;
 pub mod window;
 
 pub use hush::{Config, Hush, RecordError, StoreError, UploadDelay};

@@ -28,15 +28,36 @@ fn wrong_type_and_undeclared_label_are_errors_and_counted() {
     let counter = h.metric("bookmarks.added").unwrap();
     let labeled = h.metric("settings.switched").unwrap();
     let domain = h.metric("page.domain").unwrap();
-    assert!(matches!(h.add_label(tab, counter, "x", 1), Err(RecordError::WrongType { .. })));
-    assert!(matches!(h.add(tab, labeled, 1), Err(RecordError::WrongType { .. })));
-    assert!(matches!(h.set_boolean(tab, counter, true), Err(RecordError::WrongType { .. })));
-    assert!(matches!(h.accumulate(tab, counter, 3), Err(RecordError::WrongType { .. })));
+    assert!(matches!(
+        h.add_label(tab, counter, "x", 1),
+        Err(RecordError::WrongType { .. })
+    ));
+    assert!(matches!(
+        h.add(tab, labeled, 1),
+        Err(RecordError::WrongType { .. })
+    ));
+    assert!(matches!(
+        h.set_boolean(tab, counter, true),
+        Err(RecordError::WrongType { .. })
+    ));
+    assert!(matches!(
+        h.accumulate(tab, counter, 3),
+        Err(RecordError::WrongType { .. })
+    ));
     // Domain labels come only from the anonymizer: no generic call can write one.
-    assert!(matches!(h.add_label(tab, domain, "evil.example", 1), Err(RecordError::WrongType { .. })));
-    assert!(matches!(h.add(tab, domain, 1), Err(RecordError::WrongType { .. })));
+    assert!(matches!(
+        h.add_label(tab, domain, "evil.example", 1),
+        Err(RecordError::WrongType { .. })
+    ));
+    assert!(matches!(
+        h.add(tab, domain, 1),
+        Err(RecordError::WrongType { .. })
+    ));
     let err = h.add_label(tab, labeled, "dark_mode_maybe", 1).unwrap_err();
-    assert_eq!(err.to_string(), "label is not declared for metric 'settings.switched'");
+    assert_eq!(
+        err.to_string(),
+        "label is not declared for metric 'settings.switched'"
+    );
     let r = h.pending_report();
     assert_eq!(r.errors.metrics["bookmarks.added"]["wrong_type"], 3);
     assert_eq!(r.errors.metrics["settings.switched"]["wrong_type"], 1);
@@ -45,7 +66,10 @@ fn wrong_type_and_undeclared_label_are_errors_and_counted() {
     assert!(!r.metrics.contains_key("page.domain"));
     // Still works.
     h.add(tab, counter, 2).unwrap();
-    assert_eq!(h.pending_report().metrics["bookmarks.added"], MetricValue::Counter(2));
+    assert_eq!(
+        h.pending_report().metrics["bookmarks.added"],
+        MetricValue::Counter(2)
+    );
 }
 
 #[test]
@@ -62,14 +86,20 @@ fn expired_metric_is_an_error_and_counted() {
     let tab = h.open_tab(false).unwrap();
     let old = h.metric("old").unwrap();
     let fresh = h.metric("fresh").unwrap();
-    assert_eq!(h.add(tab, old, 1).unwrap_err().to_string(), "metric 'old' has expired");
+    assert_eq!(
+        h.add(tab, old, 1).unwrap_err().to_string(),
+        "metric 'old' has expired"
+    );
     h.add(tab, fresh, 1).unwrap();
     let r = h.pending_report();
     assert_eq!(r.errors.metrics["old"]["expired"], 1);
     assert_eq!(r.metrics["fresh"], MetricValue::Counter(1));
     // The next day `fresh` expires too.
     t.clock.advance_ms(24 * 3_600_000);
-    assert!(matches!(h.add(tab, fresh, 1), Err(RecordError::Expired { .. })));
+    assert!(matches!(
+        h.add(tab, fresh, 1),
+        Err(RecordError::Expired { .. })
+    ));
 }
 
 #[test]
@@ -96,5 +126,8 @@ fn saturating_counters_never_overflow() {
     let m = h.metric("bookmarks.added").unwrap();
     h.add(tab, m, u64::MAX).unwrap();
     h.add(tab, m, u64::MAX).unwrap();
-    assert_eq!(h.pending_report().metrics["bookmarks.added"], MetricValue::Counter(u64::MAX));
+    assert_eq!(
+        h.pending_report().metrics["bookmarks.added"],
+        MetricValue::Counter(u64::MAX)
+    );
 }

@@ -14,7 +14,8 @@ fn record(h: &mut Hush, n: u64) {
     let tab = h.open_tab(false).unwrap();
     let m = h.metric("bookmarks.added").unwrap();
     h.add(tab, m, n).unwrap();
-    h.page_loaded(tab, b"https://www.wikipedia.org/wiki/Rust", 700).unwrap();
+    h.page_loaded(tab, b"https://www.wikipedia.org/wiki/Rust", 700)
+        .unwrap();
 }
 
 #[test]
@@ -48,20 +49,29 @@ fn a_kill_at_every_checkpoint_step_loads_old_or_new_state() {
             loaded == old || loaded == new,
             "kill at step {crash_at} loaded neither state: {loaded:?}"
         );
-        assert_eq!(loaded.dropped.corrupt_state, 0, "an atomic write was torn at step {crash_at}");
+        assert_eq!(
+            loaded.dropped.corrupt_state, 0,
+            "an atomic write was torn at step {crash_at}"
+        );
         if !fs.crashed() {
             assert_eq!(loaded, new);
             completed = true;
             break;
         }
     }
-    assert!(completed, "the checkpoint never completed within the step budget");
+    assert!(
+        completed,
+        "the checkpoint never completed within the step budget"
+    );
 }
 
 fn corrupted_variants(file: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut v = vec![
         ("empty".to_owned(), Vec::new()),
-        ("garbage".to_owned(), b"{\"not\": \"a checkpoint\"}".to_vec()),
+        (
+            "garbage".to_owned(),
+            b"{\"not\": \"a checkpoint\"}".to_vec(),
+        ),
     ];
     for cut in [1, 8, 12, 44, file.len() / 2, file.len() - 1] {
         v.push((format!("truncated to {cut}"), file[..cut].to_vec()));
@@ -90,12 +100,20 @@ fn corrupt_or_truncated_state_is_moved_aside_counted_and_start_is_clean() {
         let r: Report = h.pending_report();
         assert_eq!(r.dropped.corrupt_state, 1, "{what}");
         assert!(r.metrics.is_empty(), "{what}: corrupt data was trusted");
-        assert_eq!(std::fs::read(t.path().join("state.corrupt")).unwrap(), bad, "{what}");
+        assert_eq!(
+            std::fs::read(t.path().join("state.corrupt")).unwrap(),
+            bad,
+            "{what}"
+        );
         // The core keeps working and the next checkpoint is good.
         record(&mut h, 1);
         h.checkpoint().unwrap();
         let again = t.open().pending_report();
-        assert_eq!(again.metrics["bookmarks.added"], hush_core::report::MetricValue::Counter(1), "{what}");
+        assert_eq!(
+            again.metrics["bookmarks.added"],
+            hush_core::report::MetricValue::Counter(1),
+            "{what}"
+        );
         std::fs::write(&state, &good).unwrap();
     }
 }
@@ -130,7 +148,11 @@ fn a_full_disk_loses_nothing_and_the_next_checkpoint_catches_up() {
     fs.full.store(true, Ordering::SeqCst);
     let err = h.checkpoint().unwrap_err();
     assert!(err.to_string().contains("I/O"), "{err}");
-    assert_eq!(h.pending_report(), in_memory, "a failed checkpoint changed memory");
+    assert_eq!(
+        h.pending_report(),
+        in_memory,
+        "a failed checkpoint changed memory"
+    );
     // The old checkpoint is intact on disk and no temp file is left behind.
     assert!(!t.path().join("state.tmp").exists());
 

@@ -18,7 +18,12 @@ const URLS: &[&str] = &[
     "https://www.bing.com/search?q=a",
     "not a url",
 ];
-const COUNTERS: &[&str] = &["bookmarks.added", "tabs.private_opened", "tabs.opened", "downloads.started"];
+const COUNTERS: &[&str] = &[
+    "bookmarks.added",
+    "tabs.private_opened",
+    "tabs.opened",
+    "downloads.started",
+];
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -50,7 +55,8 @@ fn run(ops: &[Op], enhanced: bool, keep_private: impl Fn(&Op) -> bool) -> Vec<Re
     let mut h = t.open();
     h.set_enhanced_incognito(enhanced);
     let mut tabs: Vec<(TabId, bool)> = Vec::new();
-    let pick = |tabs: &Vec<(TabId, bool)>, i: usize| (!tabs.is_empty()).then(|| tabs[i % tabs.len()]);
+    let pick =
+        |tabs: &Vec<(TabId, bool)>, i: usize| (!tabs.is_empty()).then(|| tabs[i % tabs.len()]);
     for op in ops {
         if let Op::Open(private) = op {
             // Open every tab in both runs so the naming stays aligned.
@@ -62,24 +68,35 @@ fn run(ops: &[Op], enhanced: bool, keep_private: impl Fn(&Op) -> bool) -> Vec<Re
             continue;
         }
         let i = match op {
-            Op::Close(i) | Op::Page(i, ..) | Op::Search(i, _) | Op::Count(i, _) | Op::Label(i, _) => *i,
+            Op::Close(i)
+            | Op::Page(i, ..)
+            | Op::Search(i, _)
+            | Op::Count(i, _)
+            | Op::Label(i, _) => *i,
             _ => unreachable!(),
         };
-        let Some((tab, private)) = pick(&tabs, i) else { continue };
+        let Some((tab, private)) = pick(&tabs, i) else {
+            continue;
+        };
         if private && !keep_private(op) && !matches!(op, Op::Close(_)) {
             continue;
         }
         let _ = match op {
             Op::Close(_) => h.close_tab(tab).map_err(|e| e.to_string()),
-            Op::Page(_, u, ms) => h.page_loaded(tab, URLS[*u].as_bytes(), *ms).map_err(|e| e.to_string()),
-            Op::Search(_, u) => h.searched(tab, URLS[*u].as_bytes()).map_err(|e| e.to_string()),
+            Op::Page(_, u, ms) => h
+                .page_loaded(tab, URLS[*u].as_bytes(), *ms)
+                .map_err(|e| e.to_string()),
+            Op::Search(_, u) => h
+                .searched(tab, URLS[*u].as_bytes())
+                .map_err(|e| e.to_string()),
             Op::Count(_, m) => {
                 let m = h.metric(COUNTERS[*m]).unwrap();
                 h.add(tab, m, 1).map_err(|e| e.to_string())
             }
             Op::Label(_, ok) => {
                 let m = h.metric("settings.switched").unwrap();
-                h.add_label(tab, m, if *ok { "dark_mode_on" } else { "bogus" }, 1).map_err(|e| e.to_string())
+                h.add_label(tab, m, if *ok { "dark_mode_on" } else { "bogus" }, 1)
+                    .map_err(|e| e.to_string())
             }
             _ => unreachable!(),
         };

@@ -54,4 +54,15 @@ pub mod bhttp {
     ) -> Vec<u8> {
         Vec::new()
     }
+    pub struct Response {
+        pub status: u16,
+        pub headers: Vec<(String, String)>,
+        pub content: Vec<u8>,
+    }
+    #[derive(Debug, thiserror::Error)]
+    #[error("bhttp not available yet")]
+    pub struct BhttpError;
+    pub fn decode_response(_bytes: &[u8]) -> Result<Response, BhttpError> {
+        Err(BhttpError)
+    }
 }
