@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod gateway;
 
 #[derive(Parser)]
 #[command(
@@ -21,6 +22,12 @@ struct Cli {
 enum Command {
     /// Drive the core from a JSON Lines trace, as a browser would.
     Replay(cmd::replay::Args),
+    /// Create a collector key directory: ohttp-keys (public) and gateway.key (secret).
+    Keygen(cmd::keygen::Args),
+    /// Seal stdin into one Oblivious HTTP request for the collector.
+    Seal(cmd::seal::Args),
+    /// Open one Oblivious HTTP request with a collector key directory.
+    Open(cmd::open::Args),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +36,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => cmd::replay::run(args),
+        Command::Keygen(args) => cmd::keygen::run(args),
+        Command::Seal(args) => cmd::seal::run(args),
+        Command::Open(args) => cmd::open::run(args),
     };
     match result {
         Ok(code) => code,

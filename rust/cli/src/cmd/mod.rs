@@ -1,2 +1,5 @@
 //! One module per subcommand.
+pub mod keygen;
+pub mod open;
 pub mod replay;
+pub mod seal;

@@ -1,0 +1,22 @@
+//! `hush keygen --out DIR`: create a collector key directory (see `gateway`).
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::gateway;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Directory to write `ohttp-keys` (public) and `gateway.key` (secret, 0600) into.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    let key_id = gateway::generate(&args.out).map_err(|e| e.to_string())?;
+    println!(
+        "key id {key_id}: wrote {} and {}",
+        args.out.join(gateway::KEYS_FILE).display(),
+        args.out.join(gateway::SECRET_FILE).display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

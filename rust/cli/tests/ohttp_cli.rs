@@ -1,0 +1,272 @@
+//! `hush keygen` / `seal` / `open`, run as the built binary.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use hush_core::ohttp::bhttp;
+
+fn hush(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hush"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hush");
+    // A command that fails early may close stdin first; that is not the test's concern.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child.wait_with_output().unwrap()
+}
+
+fn keygen(dir: &Path) -> u8 {
+    let out = hush(&["keygen", "--out", dir.to_str().unwrap()], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let keys = std::fs::read(dir.join("ohttp-keys")).unwrap();
+    keys[2] // after the 2-byte length prefix
+}
+
+fn seal(keys_dir: &Path, raw: bool, stdin: &[u8]) -> Vec<u8> {
+    let keys = keys_dir.join("ohttp-keys");
+    let mut args = vec!["seal", "--keys", keys.to_str().unwrap()];
+    if raw {
+        args.push("--raw");
+    }
+    let out = hush(&args, stdin);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn open(key_dir: &Path, raw: bool, stdin: &[u8]) -> Output {
+    let mut args = vec!["open", "--key", key_dir.to_str().unwrap()];
+    if raw {
+        args.push("--raw");
+    }
+    hush(&args, stdin)
+}
+
+/// Failure as promised: non-zero exit, nothing on stdout, exactly one line on stderr.
+fn assert_clean_failure(out: &Output, expected_in_message: &str) -> String {
+    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+    assert!(
+        !out.status.success(),
+        "unexpected success; stderr: {stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "stdout must stay empty: {:?}",
+        out.stdout
+    );
+    assert_eq!(stderr.matches('\n').count(), 1, "one line: {stderr:?}");
+    assert!(
+        stderr.ends_with('\n') && stderr.starts_with("hush: "),
+        "{stderr:?}"
+    );
+    assert!(stderr.contains(expected_in_message), "{stderr:?}");
+    stderr
+}
+
+#[test]
+fn keygen_writes_a_0600_secret_and_a_parsable_key_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_id = keygen(dir.path());
+    let secret_path = dir.path().join("gateway.key");
+    let mode = std::fs::metadata(&secret_path)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let secret = std::fs::read_to_string(&secret_path).unwrap();
+    assert_eq!(secret.len(), 65);
+    assert!(secret.ends_with('\n'));
+    assert!(secret[..64]
+        .bytes()
+        .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')));
+
+    let keys = std::fs::read(dir.path().join("ohttp-keys")).unwrap();
+    let parsed = hush_core::ohttp::KeyConfigs::parse(&keys).unwrap();
+    assert_eq!(parsed.configs().len(), 1);
+    let config = parsed.current();
+    assert_eq!(config.key_id(), key_id);
+    let aeads: Vec<_> = config.suites().iter().map(|s| s.aead).collect();
+    assert_eq!(
+        aeads,
+        [
+            hush_core::ohttp::Aead::Aes128Gcm,
+            hush_core::ohttp::Aead::ChaCha20Poly1305
+        ]
+    );
+}
+
+#[test]
+fn keygen_refuses_to_overwrite_a_gateway_key() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path());
+    let before = std::fs::read(dir.path().join("gateway.key")).unwrap();
+    let out = hush(&["keygen", "--out", dir.path().to_str().unwrap()], b"");
+    assert_clean_failure(&out, "refusing to overwrite");
+    assert_eq!(
+        std::fs::read(dir.path().join("gateway.key")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn seal_then_open_returns_the_content() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path());
+    for payload in [
+        &b""[..],
+        b"{\"day\":\"2026-05-01\"}",
+        &[0u8, 255, 10, 13, 0][..],
+        &[b'x'; 9000][..],
+    ] {
+        let sealed = seal(dir.path(), false, payload);
+        if payload.len() >= 8 {
+            assert!(
+                !sealed.windows(8).any(|w| w == &payload[..8]),
+                "plaintext visible"
+            );
+        }
+        let out = open(dir.path(), false, &sealed);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.stdout, payload);
+        assert!(out.stderr.is_empty());
+    }
+}
+
+#[test]
+fn seal_without_raw_is_a_post_to_the_report_path() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path());
+    let out = open(dir.path(), true, &seal(dir.path(), false, b"{}"));
+    assert!(out.status.success());
+    let expected = bhttp::encode_request(
+        "POST",
+        "https",
+        "collector.invalid",
+        "/report",
+        &[],
+        b"{}",
+        0,
+    );
+    assert_eq!(out.stdout, expected);
+}
+
+#[test]
+fn raw_round_trip_keeps_the_whole_padded_message() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path());
+    let message = bhttp::encode_request(
+        "POST",
+        "https",
+        "collector.invalid",
+        "/report",
+        &[("content-type", "application/json")],
+        b"{\"n\":1}",
+        512,
+    );
+    let sealed = seal(dir.path(), true, &message);
+    assert_eq!(sealed.len(), hush_core::ohttp::encapsulated_len(512));
+    let raw = open(dir.path(), true, &sealed);
+    assert!(raw.status.success());
+    assert_eq!(raw.stdout, message);
+    let content = open(dir.path(), false, &sealed);
+    assert!(content.status.success());
+    assert_eq!(content.stdout, b"{\"n\":1}");
+}
+
+#[test]
+fn open_refuses_a_request_for_another_key_id() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let id_a = keygen(a.path());
+    // Key ids are random bytes: regenerate until they differ (1/256 per try).
+    let mut id_b = keygen(b.path());
+    while id_b == id_a {
+        std::fs::remove_file(b.path().join("gateway.key")).unwrap();
+        id_b = keygen(b.path());
+    }
+    let sealed = seal(a.path(), false, b"report");
+    let message = format!("key id {id_a}, this gateway holds key id {id_b}");
+    assert_clean_failure(&open(b.path(), false, &sealed), &message);
+    assert_clean_failure(&open(b.path(), true, &sealed), &message);
+}
+
+#[test]
+fn open_refuses_a_request_sealed_to_another_key_with_the_same_id() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    keygen(a.path());
+    keygen(b.path());
+    let mut sealed = seal(a.path(), false, b"report");
+    sealed[0] = std::fs::read(b.path().join("ohttp-keys")).unwrap()[2];
+    assert_clean_failure(&open(b.path(), false, &sealed), "decryption failed");
+}
+
+#[test]
+fn open_refuses_tampered_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path());
+    let sealed = seal(dir.path(), false, b"a report worth protecting");
+    // key id, KEM, KDF, AEAD, enc, ciphertext, tag.
+    for pos in [0, 2, 4, 6, 7, 20, 38, 39, 50, sealed.len() - 1] {
+        let mut bad = sealed.clone();
+        bad[pos] ^= 0x04;
+        let out = open(dir.path(), false, &bad);
+        assert_clean_failure(&out, "");
+    }
+    let mut bad = sealed.clone();
+    bad[45] ^= 0x01;
+    assert_clean_failure(&open(dir.path(), true, &bad), "decryption failed");
+}
+
+#[test]
+fn open_refuses_truncated_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path());
+    let sealed = seal(dir.path(), false, b"a report worth protecting");
+    assert_clean_failure(&open(dir.path(), false, &[]), "truncated");
+    assert_clean_failure(&open(dir.path(), false, &sealed[..1]), "truncated");
+    assert_clean_failure(&open(dir.path(), false, &sealed[..7]), "truncated");
+    assert_clean_failure(&open(dir.path(), false, &sealed[..30]), "truncated");
+    for cut in [40, 55, sealed.len() - 16, sealed.len() - 1] {
+        assert_clean_failure(&open(dir.path(), false, &sealed[..cut]), "");
+    }
+}
+
+#[test]
+fn open_refuses_a_key_directory_whose_halves_do_not_match() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    keygen(a.path());
+    keygen(b.path());
+    std::fs::copy(a.path().join("ohttp-keys"), b.path().join("ohttp-keys")).unwrap();
+    let sealed = seal(a.path(), false, b"x");
+    assert_clean_failure(
+        &open(b.path(), false, &sealed),
+        "does not match the public key",
+    );
+}
+
+#[test]
+fn seal_refuses_a_bad_key_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("ohttp-keys");
+    std::fs::write(&keys, [0, 3, 1, 0, 0x20]).unwrap();
+    let out = hush(&["seal", "--keys", keys.to_str().unwrap()], b"x");
+    assert_clean_failure(&out, "truncated: public key needs 32 more byte(s)");
+}
