@@ -14,31 +14,62 @@ use hush_core::seal::Endpoints;
 use hush_core::store::Fs;
 use hush_core::{Config, Hush};
 
-/// RFC 9458 Appendix A key configuration, as an `application/ohttp-keys` list.
-pub const RFC_KEYS_HEX: &str =
-    "002d01002031e1f05a740102115220e9af918f738674aec95f54db6e04eb705aae8e79815500080001000100010003";
-/// The matching X25519 secret (Appendix A).
-pub const RFC_SECRET_HEX: &str = "3c168975674b2fa8e465970b79c8dcf09f1c741626480bd4c6162fc5b6a98e1a";
-
-pub fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-pub fn keys() -> KeyConfigs {
-    KeyConfigs::parse(&hex(RFC_KEYS_HEX)).unwrap()
-}
-
 /// 2026-11-21 08:00 UTC.
 pub fn start_ms() -> i64 {
     UtcDay::parse_iso("2026-11-21").unwrap().start_ms() + 8 * 3_600_000
 }
 
+/// A collector's gateway (Mozilla's `ohttp`) and the key list clients pin.
+pub struct Gateway {
+    pub server: ::ohttp::Server,
+    pub keys: Vec<u8>,
+}
+
+impl Gateway {
+    pub fn new() -> Self {
+        use ::ohttp::hpke::{Aead, Kdf, Kem};
+        let config = ::ohttp::KeyConfig::new(
+            7,
+            Kem::X25519Sha256,
+            vec![::ohttp::SymmetricSuite::new(
+                Kdf::HkdfSha256,
+                Aead::Aes128Gcm,
+            )],
+        )
+        .unwrap();
+        let keys = ::ohttp::KeyConfig::encode_list(&[&config]).unwrap();
+        Self {
+            server: ::ohttp::Server::new(config).unwrap(),
+            keys,
+        }
+    }
+
+    /// Opens the body of a pending file: the report inside, and its padded length.
+    pub fn open_pending(&self, body: &[u8]) -> (Report, usize) {
+        let (_opener, request) = hush_core::seal::split_pending(body).expect("opener + request");
+        let (message, _) = self
+            .server
+            .decapsulate(request)
+            .expect("sealed to this gateway");
+        let mut cursor = std::io::Cursor::new(&message[..]);
+        let m = ::bhttp::Message::read_bhttp(&mut cursor).unwrap();
+        assert!(
+            message[cursor.position() as usize..]
+                .iter()
+                .all(|b| *b == 0),
+            "padding is zeros"
+        );
+        (
+            Report::from_json(m.content()).expect("a report"),
+            message.len(),
+        )
+    }
+}
+
 pub struct Harness {
     pub dir: tempfile::TempDir,
     pub clock: ManualClock,
+    pub gateway: Gateway,
 }
 
 impl Harness {
@@ -46,7 +77,25 @@ impl Harness {
         Self {
             dir: tempfile::tempdir().unwrap(),
             clock: ManualClock::new(start_ms()),
+            gateway: Gateway::new(),
         }
+    }
+
+    /// The pending files' bodies (envelope removed), oldest first.
+    pub fn pending(&self, h: &Hush) -> Vec<Vec<u8>> {
+        h.outbox()
+            .entries()
+            .iter()
+            .map(|m| h.outbox().read(&hush_core::store::RealFs, &m.id).unwrap())
+            .collect()
+    }
+
+    /// Every pending report, opened by the gateway.
+    pub fn pending_reports(&self, h: &Hush) -> Vec<Report> {
+        self.pending(h)
+            .iter()
+            .map(|b| self.gateway.open_pending(b).0)
+            .collect()
     }
 
     pub fn path(&self) -> &Path {
@@ -56,7 +105,8 @@ impl Harness {
     pub fn config(&self) -> Config {
         let env = Environment::coarse("14.2.7", 34, "en-US").unwrap();
         let endpoints = Endpoints::new("https://collector.invalid/gateway", None).unwrap();
-        let mut c = Config::new(self.path().to_path_buf(), keys(), endpoints, env);
+        let keys = KeyConfigs::parse(&self.gateway.keys).unwrap();
+        let mut c = Config::new(self.path().to_path_buf(), keys, endpoints, env);
         c.clock = Arc::new(self.clock.clone());
         c.collection_enabled = Some(true);
         c
