@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// Drive the core from a JSON Lines trace, as a browser would.
     Replay(cmd::replay::Args),
+    /// Show what a page visit to URL becomes (one JSON object on stdout).
+    ExplainUrl(cmd::explain_url::Args),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => cmd::replay::run(args),
+        Command::ExplainUrl(args) => cmd::explain_url::run(args),
     };
     match result {
         Ok(code) => code,

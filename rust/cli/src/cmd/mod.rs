@@ -1,2 +1,3 @@
 //! One module per subcommand.
+pub mod explain_url;
 pub mod replay;
