@@ -8,7 +8,11 @@ fn explain(url: impl AsRef<std::ffi::OsStr>) -> serde_json::Value {
         .arg(url)
         .output()
         .expect("run hush");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).expect("utf-8 stdout");
     assert_eq!(stdout.lines().count(), 1, "one line: {stdout}");
     serde_json::from_str(&stdout).expect("one JSON object")

@@ -5,7 +5,11 @@ use proptest::prelude::*;
 use url::{Host, Url};
 
 fn allowed(value: &str) -> bool {
-    value == "other" || Anonymizer::shipped().allow_list().binary_search(&value).is_ok()
+    value == "other"
+        || Anonymizer::shipped()
+            .allow_list()
+            .binary_search(&value)
+            .is_ok()
 }
 
 /// Characters a path, query or fragment is built from here: none can survive
@@ -17,21 +21,43 @@ fn host() -> impl Strategy<Value = String> {
     let allow_list = Anonymizer::shipped().allow_list();
     prop_oneof![
         // An allow-list entry, maybe with subdomains and odd case.
-        (0..allow_list.len(), "([a-z0-9]{1,8}\\.){0,3}", any::<bool>()).prop_map(
-            move |(i, sub, upper)| {
+        (
+            0..allow_list.len(),
+            "([a-z0-9]{1,8}\\.){0,3}",
+            any::<bool>()
+        )
+            .prop_map(move |(i, sub, upper)| {
                 let h = format!("{sub}{}", allow_list[i]);
-                if upper { h.to_uppercase() } else { h }
-            }
-        ),
+                if upper {
+                    h.to_uppercase()
+                } else {
+                    h
+                }
+            }),
         // Random labels under a mixed bag of suffixes, special-use names included.
         (
             "[a-z0-9\\-]{1,12}(\\.[a-z0-9\\-]{1,12}){0,2}",
             prop::sample::select(vec![
-                "com", "co.uk", "github.io", "de", "local", "onion", "lan", "localhost", "", "jp",
-                "blogspot.com", "internal", "xn--p1ai",
+                "com",
+                "co.uk",
+                "github.io",
+                "de",
+                "local",
+                "onion",
+                "lan",
+                "localhost",
+                "",
+                "jp",
+                "blogspot.com",
+                "internal",
+                "xn--p1ai",
             ]),
         )
-            .prop_map(|(labels, tld)| if tld.is_empty() { labels } else { format!("{labels}.{tld}") }),
+            .prop_map(|(labels, tld)| if tld.is_empty() {
+                labels
+            } else {
+                format!("{labels}.{tld}")
+            }),
         // IP-ish.
         "[0-9]{1,3}(\\.[0-9]{1,3}){0,3}",
         "\\[[0-9a-f:]{2,20}\\]",
@@ -160,7 +186,13 @@ proptest! {
 #[test]
 fn other_is_what_the_type_says() {
     assert_eq!(DomainLabel::OTHER.as_str(), "other");
-    assert_eq!(Anonymizer::shipped().domain_label("other"), Some(DomainLabel::OTHER));
+    assert_eq!(
+        Anonymizer::shipped().domain_label("other"),
+        Some(DomainLabel::OTHER)
+    );
     assert_eq!(Anonymizer::shipped().domain_label("www.google.com"), None);
-    assert_eq!(Anonymizer::shipped().domain_label("not-on-the-list.example"), None);
+    assert_eq!(
+        Anonymizer::shipped().domain_label("not-on-the-list.example"),
+        None
+    );
 }

@@ -93,10 +93,22 @@ fn not_a_results_page_or_unknown_engine_is_other() {
 
 #[test]
 fn drop_rules_apply_to_search_too() {
-    assert_eq!(engine("javascript:location='https://google.com/search?q=x'"), Err(DropReason::NotHttp));
-    assert_eq!(engine("https://user@www.google.com/search?q=x"), Err(DropReason::Userinfo));
-    assert_eq!(engine("http://127.0.0.1/search?q=x"), Err(DropReason::IpLiteral));
-    assert_eq!(engine("http://searx.lan/search?q=x"), Err(DropReason::UnlistedTld));
+    assert_eq!(
+        engine("javascript:location='https://google.com/search?q=x'"),
+        Err(DropReason::NotHttp)
+    );
+    assert_eq!(
+        engine("https://user@www.google.com/search?q=x"),
+        Err(DropReason::Userinfo)
+    );
+    assert_eq!(
+        engine("http://127.0.0.1/search?q=x"),
+        Err(DropReason::IpLiteral)
+    );
+    assert_eq!(
+        engine("http://searx.lan/search?q=x"),
+        Err(DropReason::UnlistedTld)
+    );
     assert_eq!(
         Anonymizer::shipped().search(b"https://www.google.com/search?q=\xff"),
         SearchOutcome::Dropped(DropReason::InvalidUtf8)

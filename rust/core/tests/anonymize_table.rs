@@ -29,7 +29,10 @@ fn cases() -> Vec<(Vec<u8>, Want)> {
         s("https://google.com:8080/x", Named("google.com")),
         s("https://google.com:/", Named("google.com")),
         s("http://news.bbc.co.uk/sport", Named("bbc.co.uk")),
-        s("https://en.m.wikipedia.org/wiki/Foo", Named("wikipedia.org")),
+        s(
+            "https://en.m.wikipedia.org/wiki/Foo",
+            Named("wikipedia.org"),
+        ),
         s("http:google.com", Named("google.com")),
         s("http:\\\\google.com\\path", Named("google.com")),
         s("https:/google.com/", Named("google.com")),
@@ -47,7 +50,10 @@ fn cases() -> Vec<(Vec<u8>, Want)> {
         s("https://www.amazon.co.uk/dp/123", Named("amazon.co.uk")),
         s("https://GitHub.com/user/repo", Named("github.com")),
         s("https://yandex.ru/search/?text=x", Named("yandex.ru")),
-        s("https://m.facebook.com/profile.php?id=1", Named("facebook.com")),
+        s(
+            "https://m.facebook.com/profile.php?id=1",
+            Named("facebook.com"),
+        ),
         // `other`: public, registrable, not on the allow-list.
         s("https://example.co.uk/", Other),
         s("https://deep.sub.example.co.uk/x", Other),
@@ -63,7 +69,10 @@ fn cases() -> Vec<(Vec<u8>, Want)> {
         s("https://💩.la/", Other),
         s("https://123.com/", Other),
         s("https://under_score.example.net/", Other),
-        s(&format!("https://{label_63}.{label_63}.{label_63}.com/"), Other),
+        s(
+            &format!("https://{label_63}.{label_63}.{label_63}.com/"),
+            Other,
+        ),
         s("https://食狮.公司.cn/", Other),
         // Not http(s).
         s("file:///etc/passwd", Drop(NotHttp)),
@@ -180,13 +189,22 @@ fn cases() -> Vec<(Vec<u8>, Want)> {
         ),
         (vec![b'a'; 10 * 1024 * 1024], Drop(TooLong)),
         s(&format!("https://{long_label}.com/"), Drop(TooLong)),
-        s(&format!("https://{}com/", "abcdefghij.".repeat(25)), Drop(TooLong)),
+        s(
+            &format!("https://{}com/", "abcdefghij.".repeat(25)),
+            Drop(TooLong),
+        ),
         // Invalid UTF-8, as a JNI byte array may carry.
         (b"https://google.com/\xff".to_vec(), Drop(InvalidUtf8)),
         (b"\xc3\x28".to_vec(), Drop(InvalidUtf8)),
         (b"https://goo\xc0\xafgle.com/".to_vec(), Drop(InvalidUtf8)),
-        (b"https://google.com/\xed\xa0\x80".to_vec(), Drop(InvalidUtf8)),
-        (b"https://google.com/\xf4\x90\x80\x80".to_vec(), Drop(InvalidUtf8)),
+        (
+            b"https://google.com/\xed\xa0\x80".to_vec(),
+            Drop(InvalidUtf8),
+        ),
+        (
+            b"https://google.com/\xf4\x90\x80\x80".to_vec(),
+            Drop(InvalidUtf8),
+        ),
     ]
 }
 
@@ -211,7 +229,12 @@ fn table() {
             failures.push(format!("{shown:?}: got {got:?}, want {want:?}"));
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -266,7 +289,11 @@ fn explain_shows_the_registrable_domain() {
 fn drop_reason_names_are_unique_snake_case() {
     let names: Vec<&str> = DropReason::ALL.iter().map(|r| r.as_str()).collect();
     for (i, n) in names.iter().enumerate() {
-        assert!(n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'), "{n}");
+        assert!(
+            n.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+            "{n}"
+        );
         assert!(!names[..i].contains(n), "{n} twice");
     }
     assert_eq!(names.len(), 11);

@@ -3,12 +3,13 @@
 //!
 //! Lookup structure: the file is compiled in with `include_str!`; at first use
 //! its entries are collected, as `&'static str` slices into that text, into
-//! one sorted boxed slice, and a lookup is a binary search (about 11 string
-//! comparisons for ~1,700 entries, each a short `memcmp`). A label is the
-//! entry's index in that slice, so a label is 4 bytes and `as_str` is an index.
-//! Memory: the text itself in read-only data (~25 KB with its header), plus
-//! 16 bytes per entry on the heap (~27 KB), built once. No hashing, no
-//! per-lookup allocation.
+//! one sorted boxed slice, and a lookup is a binary search (about 11 short
+//! `memcmp`s for 1,454 entries; ~40 ns of the anonymizer's ~450 ns). A label
+//! is the entry's index, so a label is 4 bytes and `as_str` is an index.
+//! Memory: the text in read-only data (19 KB including its header) plus 16
+//! bytes per entry on the heap (23 KB), built once. No hashing, no per-lookup
+//! allocation. A 5,000-entry list would cost ~65 KB text and 80 KB slice and
+//! two more comparisons per lookup.
 
 /// The shipped data file.
 pub(super) const SHIPPED: &str = include_str!("../../data/popular-domains.txt");
