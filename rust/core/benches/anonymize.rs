@@ -41,6 +41,9 @@ fn bench(c: &mut Criterion) {
         let url = "https://www.bücher.de/shop/fachbuecher/informatik-edv/programmiersprachen/rust/products_products/list/?sort=relevance&page=2";
         b.iter(|| black_box(anon.page(black_box(url.as_bytes()))))
     });
+    group.bench_function("allow_list/lookup", |b| {
+        b.iter(|| black_box(anon.domain_label(black_box("wikipedia.org"))))
+    });
     group.finish();
 }
 

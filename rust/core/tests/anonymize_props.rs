@@ -143,7 +143,7 @@ proptest! {
         scheme in prop::sample::select(vec!["http", "HTTP", "https", "hTtPs", "ftp", "javascript"]),
         sep in prop::sample::select(vec![":", "://", ":/", ":\\\\", ":///", "://\t", ":\\/"]),
         userinfo in prop::sample::select(vec!["", "", "", "u@", "u:p@", "@", ":@"]),
-        host in "[a-zA-Z0-9\\-.%_\t\\[\\]:]{0,24}",
+        host in "[a-zA-Z0-9\\-.%_\t\\[\\]:üА中０]{0,24}",
         port in prop::sample::select(vec!["", "", ":", ":80", ":99999", ":x"]),
         rest in "([/\\\\?#][ -~\t]{0,30})?",
     ) {

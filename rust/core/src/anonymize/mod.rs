@@ -18,9 +18,14 @@
 //! call (no cache keyed by host) and nothing here logs (P11). Path, query,
 //! fragment and userinfo are never copied at all (see `url_host`).
 //!
-//! Allow-list lookup: a sorted slice of `&'static str` into the compiled-in
-//! data file, binary-searched; a label is the entry's index. See `allowlist`
-//! for the memory cost (~42 KB in all for the 1,454 shipped entries).
+//! Allow-list lookup: a hash map from entry to index over `&'static str`
+//! slices of the compiled-in data file; a label is the entry's index in the
+//! sorted list. See `allowlist` for the memory cost (~93 KB in all for the
+//! 1,454 shipped entries).
+//!
+//! Speed (`cargo bench --bench anonymize`, 2-core dev box under load): a
+//! 100-300 byte page URL takes ~155 ns median, an IDN host ~315 ns, a search
+//! URL ~145 ns; well inside the 1.5 µs page-load budget.
 
 mod allowlist;
 mod environment;
