@@ -28,6 +28,8 @@ enum Command {
     Seal(cmd::seal::Args),
     /// Open one Oblivious HTTP request with a collector key directory.
     Open(cmd::open::Args),
+    /// Show what a page visit to URL becomes (one JSON object on stdout).
+    ExplainUrl(cmd::explain_url::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => cmd::keygen::run(args),
         Command::Seal(args) => cmd::seal::run(args),
         Command::Open(args) => cmd::open::run(args),
+        Command::ExplainUrl(args) => cmd::explain_url::run(args),
     };
     match result {
         Ok(code) => code,

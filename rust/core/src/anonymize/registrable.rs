@@ -1,0 +1,64 @@
+//! Registrable domain (eTLD+1) by the Public Suffix List, ICANN and private
+//! sections, through the `psl` crate (the list is compiled into its code).
+
+use psl::{List, Psl, Type};
+
+/// The eTLD+1 of a name, and whether its suffix is an explicit PSL rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Registrable<'a> {
+    pub domain: &'a str,
+    /// False when only the PSL's implicit `*` rule applied (an unlisted TLD
+    /// such as `.corp` or `.lan`: a private namespace, not the public web).
+    pub listed: bool,
+    /// The suffix comes from the ICANN section (`co.uk`), not the private one
+    /// (`github.io`).
+    pub icann: bool,
+}
+
+/// The registrable domain of `host`: lowercase ASCII (punycode), no trailing
+/// dot. `None` for a public suffix itself (`co.uk`, `github.io`), a single
+/// label, or a name with an empty label (`.example.com`, `a..com`).
+/// Follows the PSL algorithm exactly, including its default `*` rule, so
+/// `example.example` is its own registrable domain; the anonymizer then drops
+/// such unlisted TLDs separately.
+pub fn registrable_domain(host: &str) -> Option<&str> {
+    lookup(host).map(|r| r.domain)
+}
+
+pub(super) fn lookup(host: &str) -> Option<Registrable<'_>> {
+    if host.is_empty() || host.split('.').any(str::is_empty) {
+        return None;
+    }
+    let domain = List.domain(host.as_bytes())?;
+    let suffix = domain.suffix();
+    let bytes = domain.as_bytes();
+    // psl returns a suffix of the input, which is ASCII here; stay safe anyway.
+    let start = host.len().checked_sub(bytes.len())?;
+    let domain = host.get(start..)?;
+    Some(Registrable {
+        domain,
+        listed: suffix.is_known(),
+        icann: suffix.typ() == Some(Type::Icann),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn icann_private_and_unlisted() {
+        let r = lookup("www.bbc.co.uk").unwrap();
+        assert_eq!((r.domain, r.listed, r.icann), ("bbc.co.uk", true, true));
+        let r = lookup("someone.github.io").unwrap();
+        assert_eq!(
+            (r.domain, r.listed, r.icann),
+            ("someone.github.io", true, false)
+        );
+        let r = lookup("nas.home.lan").unwrap();
+        assert_eq!((r.domain, r.listed), ("home.lan", false));
+        assert_eq!(lookup("co.uk"), None);
+        assert_eq!(lookup("github.io"), None);
+        assert_eq!(lookup("a..example.com"), None);
+    }
+}
