@@ -1,6 +1,6 @@
 //! One module per subcommand.
+pub mod explain_url;
 pub mod keygen;
 pub mod open;
-pub mod explain_url;
 pub mod replay;
 pub mod seal;
