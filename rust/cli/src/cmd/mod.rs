@@ -3,4 +3,5 @@ pub mod explain_url;
 pub mod keygen;
 pub mod open;
 pub mod replay;
+pub mod replay_plaintext;
 pub mod seal;

@@ -16,6 +16,8 @@ use hush_core::tabs::TabId;
 use hush_core::{Config, Hush, RecordError};
 use serde::Deserialize;
 
+use super::replay_plaintext as plaintext;
+
 #[derive(clap::Args)]
 pub struct Args {
     /// The trace (JSON Lines); `-` reads stdin.
@@ -32,8 +34,9 @@ pub struct Args {
     /// Where sealed reports are POSTed (the gateway, or a relay).
     #[arg(long)]
     pub endpoint: Option<String>,
-    /// Test only: also open every sealed report with a key kept in DIR/keys
-    /// (generated there on first use) and write it in clear to DIR.
+    /// Test only: seal to a key kept in DIR/keys (generated on first use), then
+    /// open every pending report with it and write it in clear to DIR. The
+    /// core itself has no plaintext mode; this is the collector's view.
     #[arg(long, value_name = "DIR")]
     pub plaintext_for_tests: Option<PathBuf>,
     /// UTC day the replay clock starts on (at 08:00); default: today.
@@ -130,10 +133,15 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         )),
     };
     let clock = ManualClock::new(start_day.start_ms() + 8 * HOUR_MS);
-    let keys_bytes = match &args.keys {
-        Some(p) => std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?,
-        None => return Err("--keys FILE is required (generate one with `hush keygen`)".into()),
+    let keys_path = match (&args.keys, &args.plaintext_for_tests) {
+        (Some(p), _) => p.clone(),
+        (None, Some(dir)) => plaintext::ensure_keys(dir)?,
+        (None, None) => {
+            return Err("--keys FILE is required (generate one with `hush keygen`)".into())
+        }
     };
+    let keys_bytes =
+        std::fs::read(&keys_path).map_err(|e| format!("{}: {e}", keys_path.display()))?;
     let keys = KeyConfigs::parse(&keys_bytes).map_err(|e| format!("--keys: {e}"))?;
     let endpoint = args
         .endpoint
@@ -175,8 +183,14 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         }
     }
     hush.checkpoint().map_err(|e| e.to_string())?;
+    let opened = match &args.plaintext_for_tests {
+        Some(dir) if args.keys.is_none() => plaintext::open_pending(&hush, &args.data_dir, dir)?,
+        Some(_) => return Err("--plaintext-for-tests keeps its own key: leave out --keys".into()),
+        None => Vec::new(),
+    };
     let summary = serde_json::json!({
-        "pending_report": hush.pending_report(),
+        "sealed_reports_opened_for_tests": opened,
+        "open_window": hush.pending_report(),
         "pending_uploads": hush.outbox().entries().len(),
         "warnings": warnings,
     });
