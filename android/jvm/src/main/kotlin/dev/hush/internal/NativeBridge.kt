@@ -60,7 +60,7 @@ object NativeBridge {
     /** Test builds only (cargo feature `test-hooks`): panics with [message]. */
     @JvmStatic external fun testPanic(message: String?)
 
-    /** Test builds only: moves the clock of every core opened afterwards. */
+    /** Test builds only: moves the clock of every core (all use the test clock), at once. */
     @JvmStatic external fun testAdvanceClock(deltaMs: Long)
 }
 
