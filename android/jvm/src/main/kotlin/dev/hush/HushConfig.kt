@@ -1,0 +1,39 @@
+package dev.hush
+
+import java.io.File
+
+/** The app's coarse environment (P8): reported as major.minor, API level, language only. */
+data class AppEnvironment(
+    /** e.g. "14.2.7"; only "14.2" is kept. */
+    val appVersion: String,
+    val androidApiLevel: Int,
+    /** A BCP 47 tag or Java locale string, e.g. "de-AT"; only "de" is kept. */
+    val locale: String,
+)
+
+/**
+ * Everything [Hush.start] needs.
+ *
+ * @property dataDir an app-private directory Hush owns (created if missing).
+ * @property keyConfig the collector's pinned `application/ohttp-keys`.
+ * @property gatewayUrl the collector's OHTTP gateway.
+ * @property relayUrl an OHTTP relay, so the collector never sees the device's IP.
+ * @property schemaToml the metric schema; null = the one Hush ships.
+ * @property collectionEnabled the user's "Usage statistics" choice as the app
+ *   saved it; null = not asked yet (nothing is recorded until it is given).
+ * @property enhancedIncognito the "Enhanced incognito" setting (default on).
+ * @property uploader performs the HTTP POSTs; default on HttpURLConnection.
+ * @property checkpointDelayMs how long after a change the state is written.
+ */
+class HushConfig @JvmOverloads constructor(
+    val dataDir: File,
+    val keyConfig: ByteArray,
+    val gatewayUrl: String,
+    val relayUrl: String?,
+    val environment: AppEnvironment,
+    val schemaToml: String? = null,
+    val collectionEnabled: Boolean? = null,
+    val enhancedIncognito: Boolean = true,
+    val uploader: Uploader = HttpUrlConnectionUploader(),
+    val checkpointDelayMs: Long = 30_000,
+)

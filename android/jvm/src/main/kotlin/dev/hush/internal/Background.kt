@@ -1,0 +1,125 @@
+package dev.hush.internal
+
+import dev.hush.HushException
+import dev.hush.Uploader
+import java.util.concurrent.Callable
+import java.util.concurrent.ExecutionException
+import java.util.concurrent.Future
+import java.util.concurrent.RejectedExecutionException
+import java.util.concurrent.ScheduledThreadPoolExecutor
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicBoolean
+import java.util.logging.Level
+import java.util.logging.Logger
+
+/**
+ * The one library-owned thread that does Hush's disk and network work:
+ * checkpoints (at most one per [checkpointDelayMs] while changes keep coming,
+ * the first that long after a change), a periodic checkpoint that seals
+ * windows closed at midnight, and the core's upload tasks. Recording calls
+ * only flip an atomic flag here.
+ */
+internal class Background(
+    private val handle: Long,
+    uploader: Uploader,
+    private val checkpointDelayMs: Long,
+    private val periodMs: Long = 15 * 60_000L,
+) {
+    private val executor = ScheduledThreadPoolExecutor(1) { r ->
+        Thread(r, "hush-io").apply { isDaemon = true }
+    }.apply {
+        removeOnCancelPolicy = true
+        executeExistingDelayedTasksAfterShutdownPolicy = false
+    }
+    private val driver = UploadDriver(NativeUploadQueue(handle), uploader)
+    private val checkpointScheduled = AtomicBoolean(false)
+
+    /** The next upload run; touched on the executor thread only. */
+    private var wake: Future<*>? = null
+
+    /** The first run waits [checkpointDelayMs] too, to stay out of the app's start-up. */
+    fun start() {
+        executor.scheduleWithFixedDelay({ quietly { checkpointAndUpload() } }, checkpointDelayMs, periodMs, TimeUnit.MILLISECONDS)
+    }
+
+    /** Something was recorded: checkpoint within [checkpointDelayMs]. Cheap. */
+    fun changed() {
+        if (checkpointScheduled.get() || !checkpointScheduled.compareAndSet(false, true)) return
+        try {
+            executor.schedule({
+                checkpointScheduled.set(false)
+                quietly { NativeBridge.checkpoint(handle) }
+            }, checkpointDelayMs, TimeUnit.MILLISECONDS)
+        } catch (e: RejectedExecutionException) {
+            // Closing: the final checkpoint covers it.
+        }
+    }
+
+    /** Uploads may be due (collection switched on, for example). */
+    fun wakeUploads() {
+        try {
+            executor.execute { quietly { upload() } }
+        } catch (e: RejectedExecutionException) {
+            // Closing.
+        }
+    }
+
+    /** Checkpoints and performs every upload due now, on the background thread; waits for it. */
+    fun flush() = await(submit { checkpointAndUpload() })
+
+    /** Final checkpoint, then frees the core; the thread ends. */
+    fun close() {
+        val last = submit {
+            try {
+                NativeBridge.checkpoint(handle)
+            } finally {
+                NativeBridge.close(handle)
+            }
+        }
+        executor.shutdown()
+        try {
+            await(last)
+        } finally {
+            executor.awaitTermination(10, TimeUnit.SECONDS)
+        }
+    }
+
+    private fun checkpointAndUpload() {
+        NativeBridge.checkpoint(handle)
+        upload()
+    }
+
+    private fun upload() {
+        val delay = driver.run()
+        wake?.cancel(false)
+        wake = if (delay == null) null else executor.schedule({ quietly { upload() } }, delay.coerceIn(0, periodMs), TimeUnit.MILLISECONDS)
+    }
+
+    /** Background failures are logged without detail beyond the message (which holds no browsing data). */
+    private inline fun quietly(block: () -> Unit) {
+        try {
+            block()
+        } catch (e: RuntimeException) {
+            log.log(Level.WARNING, "background work failed: ${e.javaClass.simpleName}: ${e.message}")
+        }
+    }
+
+    private fun submit(work: () -> Unit): Future<Unit> = try {
+        executor.submit(Callable { work() })
+    } catch (e: RejectedExecutionException) {
+        throw IllegalStateException("Hush instance is closed")
+    }
+
+    private fun <T> await(future: Future<T>): T = try {
+        future.get()
+    } catch (e: ExecutionException) {
+        throw (e.cause as? RuntimeException) ?: HushException("background work failed: ${e.cause}")
+    } catch (e: InterruptedException) {
+        Thread.currentThread().interrupt()
+        throw HushException("interrupted while waiting for Hush's background thread")
+    }
+
+    companion object {
+        private val log: Logger = Logger.getLogger("dev.hush")
+    }
+}

@@ -1,0 +1,67 @@
+package dev.hush
+
+import java.io.File
+import java.util.concurrent.TimeUnit
+import kotlin.test.fail
+
+/** Shared fixtures for the JVM tests: all run through the real native library. */
+object TestSupport {
+    /** Any non-empty bytes pass today's placeholder key parser. */
+    val KEYS = byteArrayOf(0x01, 0x00, 0x20)
+    const val GATEWAY = "https://collector.example/gateway"
+    const val RELAY = "https://relay.example/relay"
+    val ENV = AppEnvironment("14.2.7", 34, "de-AT")
+
+    /** Fails the test if the core ever hands out an upload (nothing is sealed yet). */
+    val NO_UPLOADS = Uploader { fail("no upload expected") }
+
+    fun config(
+        dir: File,
+        collection: Boolean? = true,
+        enhancedIncognito: Boolean = true,
+        uploader: Uploader = NO_UPLOADS,
+        gateway: String = GATEWAY,
+        relay: String? = RELAY,
+    ) = HushConfig(
+        dataDir = dir,
+        keyConfig = KEYS,
+        gatewayUrl = gateway,
+        relayUrl = relay,
+        environment = ENV,
+        collectionEnabled = collection,
+        enhancedIncognito = enhancedIncognito,
+        uploader = uploader,
+    )
+
+    /** Every file under [dir] with its bytes. */
+    fun snapshot(dir: File): Map<String, List<Byte>> =
+        dir.walkTopDown().filter { it.isFile }.associate { it.relativeTo(dir).path to it.readBytes().toList() }
+}
+
+/** Runs a main class of the test class path in a fresh JVM and collects its output. */
+object ForkedJvm {
+    class Result(val exitCode: Int, val output: String)
+
+    fun run(mainClass: String, args: List<String>, env: Map<String, String> = emptyMap(), timeoutSeconds: Long = 240): Result {
+        val java = File(System.getProperty("java.home"), "bin/java").path
+        val command = buildList {
+            add(java)
+            add("-Xcheck:jni")
+            add("-Djava.library.path=" + System.getProperty("java.library.path"))
+            System.getProperty("hush.native.lib")?.let { add("-Dhush.native.lib=$it") }
+            add("-cp")
+            add(System.getProperty("java.class.path"))
+            add(mainClass)
+            addAll(args)
+        }
+        val process = ProcessBuilder(command).redirectErrorStream(true).apply { environment().putAll(env) }.start()
+        val output = StringBuilder()
+        val reader = Thread { output.append(process.inputStream.bufferedReader().readText()) }.apply { start() }
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            process.destroyForcibly()
+            fail("forked JVM $mainClass did not finish in $timeoutSeconds s")
+        }
+        reader.join()
+        return Result(process.exitValue(), output.toString())
+    }
+}
