@@ -3,7 +3,6 @@ package dev.hush
 import com.sun.net.httpserver.HttpServer
 import dev.hush.internal.NativeBridge
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty
 import org.junit.jupiter.api.io.TempDir
 import java.io.File
 import java.net.InetAddress
@@ -14,14 +13,9 @@ import kotlin.test.assertFalse
 import kotlin.test.assertTrue
 
 /**
- * NEEDS REAL OHTTP SEALING (branch `crypto`): off until then. Enable with
- * `-Dhush.e2e.sealing=true` once the real `ohttp` module is merged; today the
- * placeholder refuses to seal, so the flush after midnight fails.
- *
  * Kotlin → JNI → core: a day's window closes (test clock), is sealed into
  * pending/, and the default uploader POSTs it to a loopback gateway.
  */
-@EnabledIfSystemProperty(named = "hush.e2e.sealing", matches = "true")
 class EndToEndSealingTest {
     @TempDir
     lateinit var dir: File

@@ -6,13 +6,15 @@ import kotlin.test.fail
 
 /** Shared fixtures for the JVM tests: all run through the real native library. */
 object TestSupport {
-    /** Any non-empty bytes pass today's placeholder key parser. */
-    val KEYS = byteArrayOf(0x01, 0x00, 0x20)
+    /** RFC 9458 Appendix A's key configuration, as an `application/ohttp-keys` list. */
+    val KEYS: ByteArray = (
+        "002d01002031e1f05a740102115220e9af918f738674aec95f54db6e04eb705aae8e79815500080001000100010003"
+        ).chunked(2).map { it.toInt(16).toByte() }.toByteArray()
     const val GATEWAY = "https://collector.example/gateway"
     const val RELAY = "https://relay.example/relay"
     val ENV = AppEnvironment("14.2.7", 34, "de-AT")
 
-    /** Fails the test if the core ever hands out an upload (nothing is sealed yet). */
+    /** Fails the test if the core ever hands out an upload. */
     val NO_UPLOADS = Uploader { fail("no upload expected") }
 
     fun config(
