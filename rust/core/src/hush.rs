@@ -14,6 +14,7 @@ use crate::schema::{Incognito, MetricId, MetricKind, Schema};
 use crate::seal::{Endpoints, ReportSealer};
 use crate::store::outbox::{Outbox, OutboxLimits};
 use crate::store::state_file::{self, Loaded, StateData};
+use crate::store::state_writer::{StateWrite, StateWriter};
 use crate::store::{Fs, RealFs};
 use crate::tabs::{Gate, NormalTab, TabError, TabId, Tabs};
 use crate::upload::policy::{self, Decision, Outcome};
@@ -133,8 +134,10 @@ pub struct Hush {
     clock: Arc<dyn Clock>,
     fs: Arc<dyn Fs>,
     data_dir: PathBuf,
-    /// Something changed since the last checkpoint.
-    dirty: bool,
+    /// Changes so far; the checkpoint on disk is current when the writer has
+    /// persisted this many.
+    changes: u64,
+    writer: Arc<StateWriter>,
 }
 
 impl Hush {
@@ -178,6 +181,7 @@ impl Hush {
             || now + jitter(delay),
             limits,
         )?;
+        let writer = StateWriter::new(Arc::clone(&fs), data_dir.clone());
         let mut hush = Self {
             schema,
             environment,
@@ -196,15 +200,16 @@ impl Hush {
             clock,
             fs,
             data_dir,
-            dirty: false,
+            changes: 0,
+            writer,
         };
         if corrupt {
             hush.window.count_corrupt_state();
-            hush.dirty = true;
+            hush.changes += 1;
         }
         if corrupt_pending > 0 {
             hush.window.count_dropped_reports(corrupt_pending);
-            hush.dirty = true;
+            hush.changes += 1;
         }
         if collection_enabled == Some(false) {
             hush.wipe()?;
@@ -221,6 +226,12 @@ impl Hush {
 
     pub fn close_tab(&mut self, tab: TabId) -> Result<(), TabError> {
         self.tabs.close(tab)
+    }
+
+    /// Whether `tab` is an open private tab. Lets a caller skip even copying
+    /// a private tab's URL out of its platform string.
+    pub fn is_private(&self, tab: TabId) -> Result<bool, TabError> {
+        Ok(matches!(self.tabs.resolve(tab)?, Gate::Private(_)))
     }
 
     /// The user's "Usage statistics" switch (P3). Off deletes every un-sent
@@ -252,9 +263,12 @@ impl Hush {
         self.window = Window::new(&self.schema, today);
         self.closed.clear();
         self.in_flight.clear();
-        self.dirty = false;
-        self.outbox.wipe(self.fs.as_ref())?;
-        state_file::remove_all(self.fs.as_ref(), &self.data_dir)?;
+        self.changes += 1;
+        let (fs, dir, outbox) = (self.fs.as_ref(), &self.data_dir, &mut self.outbox);
+        self.writer.wipe(self.changes, || {
+            outbox.wipe(fs)?;
+            state_file::remove_all(fs, dir)
+        })?;
         Ok(())
     }
 
@@ -284,7 +298,7 @@ impl Hush {
                 }
             }
         }
-        self.dirty = true;
+        self.changes += 1;
         Ok(())
     }
 
@@ -303,7 +317,7 @@ impl Hush {
                 }
             }
         }
-        self.dirty = true;
+        self.changes += 1;
         Ok(())
     }
 
@@ -314,7 +328,7 @@ impl Hush {
             None => {
                 if self.collection_enabled {
                     self.window.count_unknown_metric();
-                    self.dirty = true;
+                    self.changes += 1;
                 }
                 Err(RecordError::UnknownMetric)
             }
@@ -328,7 +342,7 @@ impl Hush {
         }
         self.check_kind(metric, "counter", |k| matches!(k, MetricKind::Counter))?;
         self.window.add(metric, n);
-        self.dirty = true;
+        self.changes += 1;
         Ok(())
     }
 
@@ -348,13 +362,13 @@ impl Hush {
         })?;
         let Some(i) = self.schema.def(metric).label_index(label) else {
             self.window.count_error(metric, ErrorKind::InvalidLabel);
-            self.dirty = true;
+            self.changes += 1;
             return Err(RecordError::InvalidLabel {
                 metric: self.schema.def(metric).name.clone(),
             });
         };
         self.window.add_label(metric, i, n);
-        self.dirty = true;
+        self.changes += 1;
         Ok(())
     }
 
@@ -370,7 +384,7 @@ impl Hush {
         self.check_live(metric)?;
         self.check_kind(metric, "boolean", |k| matches!(k, MetricKind::Boolean))?;
         self.window.set_boolean(metric, value);
-        self.dirty = true;
+        self.changes += 1;
         Ok(())
     }
 
@@ -390,7 +404,7 @@ impl Hush {
         })?;
         let bucket = self.bucket_of(metric, value);
         self.window.accumulate(metric, bucket);
-        self.dirty = true;
+        self.changes += 1;
         Ok(())
     }
 
@@ -438,7 +452,7 @@ impl Hush {
             return Ok(());
         }
         self.window.count_error(metric, ErrorKind::Expired);
-        self.dirty = true;
+        self.changes += 1;
         Err(RecordError::Expired {
             metric: self.schema.def(metric).name.clone(),
         })
@@ -460,7 +474,7 @@ impl Hush {
             actual: def.kind.type_name(),
         };
         self.window.count_error(metric, ErrorKind::WrongType);
-        self.dirty = true;
+        self.changes += 1;
         Err(err)
     }
 
@@ -487,7 +501,7 @@ impl Hush {
                 self.window.count_dropped_reports(1);
             }
         }
-        self.dirty = true;
+        self.changes += 1;
     }
 
     // ----- disk -----
@@ -498,8 +512,19 @@ impl Hush {
     /// the checkpoint is re-sealed under the same report id after restart,
     /// and the collector drops the duplicate.
     pub fn checkpoint(&mut self) -> Result<(), StoreError> {
+        if let Some(write) = self.prepare_checkpoint()? {
+            write.commit()?;
+        }
+        Ok(())
+    }
+
+    /// The part of [`Hush::checkpoint`] that needs the core: seals closed
+    /// windows (once a day) and serializes the state. The returned write can
+    /// be committed after the core's lock is released; `None` when the disk
+    /// is already current.
+    pub fn prepare_checkpoint(&mut self) -> Result<Option<StateWrite>, StoreError> {
         if !self.collection_enabled {
-            return Ok(());
+            return Ok(None);
         }
         self.roll(self.clock.now_ms());
         while let Some(w) = self.closed.first() {
@@ -511,13 +536,12 @@ impl Hush {
                     .push(self.fs.as_ref(), &report.report_id, &sealed, not_before)?;
             self.window.count_dropped_reports(dropped);
             self.closed.remove(0);
-            self.dirty = true;
+            self.changes += 1;
         }
-        if self.dirty {
-            state_file::save(self.fs.as_ref(), &self.data_dir, &self.state_data())?;
-            self.dirty = false;
+        if self.writer.is_persisted(self.changes) {
+            return Ok(None);
         }
-        Ok(())
+        Ok(Some(self.writer.prepare(self.changes, &self.state_data())?))
     }
 
     fn state_data(&self) -> StateData {
@@ -561,7 +585,7 @@ impl Hush {
                 log::warn!("a pending report was unreadable; dropped");
                 self.outbox.remove(self.fs.as_ref(), &id)?;
                 self.window.count_dropped_reports(1);
-                self.dirty = true;
+                self.changes += 1;
                 continue;
             };
             self.in_flight.push((id.clone(), opener.to_vec()));
@@ -620,7 +644,7 @@ impl Hush {
             }
             Verdict::RetryAt(_) => {}
         }
-        self.dirty = true;
+        self.changes += 1;
         self.checkpoint()?;
         Ok(verdict)
     }

@@ -130,7 +130,13 @@ pub fn close<'l>(env: EnvUnowned<'l>, _class: JClass<'l>, handle: jlong) {
 #[jni_mangle("dev.hush.internal.NativeBridge")]
 pub fn checkpoint<'l>(env: EnvUnowned<'l>, _class: JClass<'l>, handle: jlong) {
     run(env, |_env| {
-        registry::with(handle, |i| Ok(i.hush.checkpoint()?))
+        // Seal and serialize under the core's lock; write and fsync after
+        // releasing it, so the UI thread's recording calls never wait on disk.
+        let write = registry::with(handle, |i| Ok(i.hush.prepare_checkpoint()?))?;
+        if let Some(write) = write {
+            write.commit().map_err(hush_core::StoreError::from)?;
+        }
+        Ok(())
     })
 }
 
@@ -196,13 +202,14 @@ pub fn page_loaded<'l>(
     load_ms: jlong,
 ) {
     run(env, |env| {
-        let url = jstr::read_non_empty(env, &url, MAX_URL, "URL")?;
         let load_ms = non_negative(load_ms, "load time")?;
+        let tab = TabId::from_raw(tab as u64);
+        if private_tab(handle, tab, &url)? {
+            return Ok(());
+        }
+        let url = jstr::read_non_empty(env, &url, MAX_URL, "URL")?;
         registry::with(handle, |i| {
-            recorded(
-                i.hush
-                    .page_loaded(TabId::from_raw(tab as u64), url.as_bytes(), load_ms),
-            )
+            recorded(i.hush.page_loaded(tab, url.as_bytes(), load_ms))
         })
     })
 }
@@ -216,11 +223,23 @@ pub fn searched<'l>(
     url: JString<'l>,
 ) {
     run(env, |env| {
+        let tab = TabId::from_raw(tab as u64);
+        if private_tab(handle, tab, &url)? {
+            return Ok(());
+        }
         let url = jstr::read_non_empty(env, &url, MAX_URL, "URL")?;
-        registry::with(handle, |i| {
-            recorded(i.hush.searched(TabId::from_raw(tab as u64), url.as_bytes()))
-        })
+        registry::with(handle, |i| recorded(i.hush.searched(tab, url.as_bytes())))
     })
+}
+
+/// P1 at the edge: a private tab's URL is never copied into native memory.
+/// A null URL is still the caller's bug, private tab or not; a closed tab is
+/// an error before anything is read.
+fn private_tab(handle: jlong, tab: TabId, url: &JString) -> Result<bool> {
+    if url.is_null() {
+        return Err(BridgeError::bad_argument("URL is null"));
+    }
+    registry::with(handle, |i| Ok(i.hush.is_private(tab)?))
 }
 
 /// Resolves a metric name once: `index | kind << 32`.

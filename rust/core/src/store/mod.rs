@@ -11,5 +11,6 @@ pub mod envelope;
 pub mod fs;
 pub mod outbox;
 pub mod state_file;
+pub mod state_writer;
 
 pub use fs::{Fs, RealFs};

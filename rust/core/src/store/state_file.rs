@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::envelope;
-use super::fs::{tmp_path, write_atomic, Fs};
+use super::fs::{tmp_path, Fs};
 use super::outbox::PendingMeta;
 use crate::report::Report;
 
-const MAGIC: &[u8; 8] = b"HUSHST01";
+pub(crate) const MAGIC: &[u8; 8] = b"HUSHST01";
 pub const STATE_FILE: &str = "state";
 pub const CORRUPT_FILE: &str = "state.corrupt";
 
@@ -33,11 +33,6 @@ pub enum Loaded {
 
 pub fn state_path(dir: &Path) -> PathBuf {
     dir.join(STATE_FILE)
-}
-
-pub fn save(fs: &dyn Fs, dir: &Path, data: &StateData) -> io::Result<()> {
-    let body = serde_json::to_vec(data).map_err(io::Error::other)?;
-    write_atomic(fs, &state_path(dir), &envelope::wrap(MAGIC, &body))
 }
 
 /// Encoded size of a checkpoint, for the size budget.
