@@ -6,6 +6,8 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 mod gateway;
+mod serve;
+mod upload_client;
 
 #[derive(Parser)]
 #[command(
@@ -22,12 +24,16 @@ struct Cli {
 enum Command {
     /// Drive the core from a JSON Lines trace, as a browser would.
     Replay(cmd::replay::Args),
-    /// Create a collector key directory: ohttp-keys (public) and gateway.key (secret).
+    /// Create a collector key directory: ohttp-keys (public), gateway.key and gateway.seed (secret).
     Keygen(cmd::keygen::Args),
     /// Seal stdin into one Oblivious HTTP request for the collector.
     Seal(cmd::seal::Args),
     /// Open one Oblivious HTTP request with a collector key directory.
     Open(cmd::open::Args),
+    /// Run the reference collector: OHTTP gateway and report store (SQLite).
+    Serve(serve::Args),
+    /// Print per-day totals from a collector database as JSON.
+    Query(cmd::query::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +45,8 @@ fn main() -> ExitCode {
         Command::Keygen(args) => cmd::keygen::run(args),
         Command::Seal(args) => cmd::seal::run(args),
         Command::Open(args) => cmd::open::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Query(args) => cmd::query::run(args),
     };
     match result {
         Ok(code) => code,
