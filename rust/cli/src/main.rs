@@ -39,6 +39,9 @@ enum Command {
 fn main() -> ExitCode {
     // Logs go to stderr, never include browsing data (P11), and default to warnings.
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    // Never trace, whatever RUST_LOG says: `ohttp` logs derived keys (HKDF
+    // output) and other per-request secrets at trace level.
+    log::set_max_level(log::max_level().min(log::LevelFilter::Debug));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => cmd::replay::run(args),

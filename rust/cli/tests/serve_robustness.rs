@@ -273,6 +273,71 @@ fn every_kind_of_bad_request_gets_its_status_and_the_server_keeps_serving() {
 }
 
 #[test]
+fn even_rust_log_trace_prints_no_key_material_or_report_content() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = keygen(&tmp.path().join("keys"));
+    let db = tmp.path().join("c.db");
+    let mut child = std::process::Command::new(HUSH)
+        .env("RUST_LOG", "trace")
+        .args(["serve", "--key"])
+        .arg(&keys)
+        .arg("--db")
+        .arg(&db)
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let published = KeyConfigs::parse(&std::fs::read(keys.join("ohttp-keys")).unwrap()).unwrap();
+    let (bytes, opener) = sealed(
+        &published,
+        "POST",
+        "/report",
+        &report(&"d".repeat(32), r#"{"tabs.opened":{"counter":4}}"#),
+    );
+    let answer = send(
+        "POST",
+        &format!("http://{addr}/gateway"),
+        Some("message/ohttp-req"),
+        &bytes,
+    );
+    assert_eq!(inner_status(&answer, &opener), 200);
+    signal(&child, "TERM");
+    wait_bounded(&mut child, Duration::from_secs(8));
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let secret = std::fs::read_to_string(keys.join("gateway.key")).unwrap();
+    let seed = std::fs::read_to_string(keys.join("gateway.seed")).unwrap();
+    for needle in [
+        "TRACE",
+        "okm",
+        "prk",
+        secret.trim(),
+        seed.trim(),
+        "tabs.opened",
+        "dddddddd",
+    ] {
+        assert!(!stderr.contains(needle), "{needle:?} in {stderr}");
+    }
+}
+
+#[test]
 fn serve_exits_cleanly_on_sigterm_and_sigint() {
     let tmp = tempfile::tempdir().unwrap();
     let keys = keygen(&tmp.path().join("keys"));
