@@ -154,6 +154,15 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         None => return Err("--keys FILE is required (generate one with `hush keygen`)".into()),
     };
     let keys = KeyConfigs::parse(&keys_bytes).map_err(|e| format!("--keys: {e}"))?;
+    if let Some(e) = &args.endpoint {
+        if e.starts_with("https://") && !cfg!(feature = "tls") {
+            return Err(
+                "--endpoint: this hush was built without TLS (build with `--features tls`), \
+                 or use a plain http:// collector such as `hush serve`"
+                    .into(),
+            );
+        }
+    }
     let uploader = args
         .endpoint
         .as_ref()
