@@ -16,7 +16,7 @@ use serde_json::Value;
 
 pub const HUSH: &str = env!("CARGO_BIN_EXE_hush");
 /// Per-attempt upload timeout the replays in these tests use.
-pub const UPLOAD_TIMEOUT_MS: u64 = 400;
+pub const UPLOAD_TIMEOUT_MS: u64 = 1000;
 pub const START: &str = "2024-03-01";
 
 /// A key directory from `hush keygen`.
