@@ -1,16 +1,20 @@
 //! The collector's Oblivious HTTP gateway, on Mozilla's `ohttp` and `bhttp`
 //! crates: create and load a key directory, open encapsulated requests, seal
-//! responses. `hush open` uses it today and `hush serve` will.
+//! responses. `hush open` and `hush serve` use it.
 //!
-//! A key directory holds two files:
+//! A key directory holds three files:
 //! - `ohttp-keys`: the public `application/ohttp-keys` list (one configuration),
-//!   what clients pin;
-//! - `gateway.key`: the secret, 64 lowercase hex characters and a newline,
-//!   mode 0600. It is the 32-byte seed from which HPKE's DeriveKeyPair
-//!   (RFC 9180 §7.1.3) derives the X25519 key pair, not the scalar itself:
-//!   `ohttp` 0.8 can only build a gateway key from such a seed
-//!   (`KeyConfig::derive`) or at random, so storing the seed is what lets the
-//!   key survive a restart.
+//!   what clients pin and what `hush serve` publishes at `GET /ohttp-keys`;
+//! - `gateway.key`: the X25519 secret key as 64 lowercase hex characters and a
+//!   newline, mode 0600: the `sk` that RFC 9180 §7.1.3 DeriveKeyPair gives, so
+//!   any HPKE implementation (or `X25519(sk, 9)`) can use or check it;
+//! - `gateway.seed`: the DeriveKeyPair input the secret came from, same format
+//!   and mode. `ohttp` 0.8 cannot load a raw X25519 scalar, only derive a key
+//!   from a seed (`KeyConfig::derive`), so the seed is what lets the gateway
+//!   key survive a restart. [`Gateway::load`] checks all three agree.
+//!
+//! Both secrets are created with `create_new` and mode 0600, so they never
+//! exist with wider permissions and an existing key is never overwritten.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Cursor, Write};
@@ -24,6 +28,7 @@ use thiserror::Error;
 
 pub const KEYS_FILE: &str = "ohttp-keys";
 pub const SECRET_FILE: &str = "gateway.key";
+pub const SEED_FILE: &str = "gateway.seed";
 
 /// Where reports go, inside the encrypted Binary HTTP request. The authority is
 /// a reserved `.invalid` name (RFC 6761): the real collector is reached through
@@ -46,6 +51,11 @@ pub enum GatewayError {
     SecretExists(PathBuf),
     #[error("{}: expected 64 lowercase hex characters and a newline", .0.display())]
     BadSecret(PathBuf),
+    #[error(
+        "{}: missing (a key directory from an older `hush keygen` kept the seed in gateway.key; generate a new one)",
+        .0.display()
+    )]
+    MissingSeed(PathBuf),
     #[error("{}: {source}", path.display())]
     BadKeys {
         path: PathBuf,
@@ -53,6 +63,8 @@ pub enum GatewayError {
     },
     #[error("{} does not match the public key in {}", .secret.display(), .keys.display())]
     KeyMismatch { secret: PathBuf, keys: PathBuf },
+    #[error("{} does not derive the secret in {}", .seed.display(), .secret.display())]
+    SeedMismatch { seed: PathBuf, secret: PathBuf },
     #[error("the system random number generator failed")]
     Random,
     #[error("request is for key id {found}, this gateway holds key id {expected}")]
@@ -61,6 +73,10 @@ pub enum GatewayError {
     Truncated,
     #[error("cannot open request: {0}")]
     Open(&'static str),
+    #[error(
+        "cannot open request: decryption failed (tampered, truncated, or not sealed to this key)"
+    )]
+    Decrypt,
     #[error("decrypted request is not a valid Binary HTTP message: {0}")]
     Bhttp(#[from] bhttp::Error),
     #[error("decrypted request has non-zero bytes in its padding")]
@@ -80,6 +96,13 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> GatewayError + '_ {
 /// Refuses to overwrite an existing `gateway.key`.
 pub fn generate(dir: &Path) -> Result<u8, GatewayError> {
     fs::create_dir_all(dir).map_err(io_error(dir))?;
+    // Checked up front so a refused keygen leaves no half-written directory
+    // (create_new below still guards against a concurrent one).
+    for name in [SECRET_FILE, SEED_FILE] {
+        if dir.join(name).exists() {
+            return Err(GatewayError::SecretExists(dir.join(name)));
+        }
+    }
     let rng = SystemRandom::new();
     let mut seed = [0; SEED_LEN];
     let mut key_id = [0; 1];
@@ -95,24 +118,67 @@ pub fn generate(dir: &Path) -> Result<u8, GatewayError> {
         source,
     })?;
 
-    let secret_path = dir.join(SECRET_FILE);
+    let secret = derive_secret(&seed);
+    // What we publish must be X25519(sk): checked here once, and at every load.
+    if public_of(&secret)[..] != config_public_key(&config)?[..] {
+        return Err(GatewayError::KeyMismatch {
+            secret: dir.join(SECRET_FILE),
+            keys: keys_path,
+        });
+    }
+    write_secret(&dir.join(SECRET_FILE), &secret)?;
+    write_secret(&dir.join(SEED_FILE), &seed)?;
+    fs::write(&keys_path, &list).map_err(io_error(&keys_path))?;
+    Ok(key_id)
+}
+
+/// Writes a 0600 secret file that must not exist yet.
+fn write_secret(path: &Path, bytes: &[u8; SEED_LEN]) -> Result<(), GatewayError> {
     // create_new + mode: the file never exists with wider permissions, and an
     // existing key is never replaced, even by a concurrent keygen.
-    let mut secret = OpenOptions::new()
+    let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(&secret_path)
+        .open(path)
         .map_err(|e| match e.kind() {
-            io::ErrorKind::AlreadyExists => GatewayError::SecretExists(secret_path.clone()),
-            _ => io_error(&secret_path)(e),
+            io::ErrorKind::AlreadyExists => GatewayError::SecretExists(path.to_owned()),
+            _ => io_error(path)(e),
         })?;
-    secret
-        .write_all(format!("{}\n", to_hex(&seed)).as_bytes())
-        .and_then(|()| secret.sync_all())
-        .map_err(io_error(&secret_path))?;
-    fs::write(&keys_path, &list).map_err(io_error(&keys_path))?;
-    Ok(key_id)
+    file.write_all(format!("{}\n", to_hex(bytes)).as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(io_error(path))
+}
+
+fn read_secret(path: &Path) -> Result<[u8; SEED_LEN], GatewayError> {
+    let text = fs::read_to_string(path).map_err(io_error(path))?;
+    text.strip_suffix('\n')
+        .and_then(from_hex)
+        .ok_or_else(|| GatewayError::BadSecret(path.to_owned()))
+}
+
+/// RFC 9180 §7.1.3 DeriveKeyPair for DHKEM(X25519, HKDF-SHA256): the `sk`
+/// (`LabeledExpand(LabeledExtract("", "dkp_prk", ikm), "sk", "", 32)` with
+/// suite_id `"KEM" || I2OSP(0x0020, 2)`), from the HPKE implementation `ohttp`
+/// itself derives its key with.
+fn derive_secret(seed: &[u8; SEED_LEN]) -> [u8; SEED_LEN] {
+    use hpke::{Kem as _, Serializable as _};
+    let (sk, _) = hpke::kem::X25519HkdfSha256::derive_keypair(seed);
+    let mut out = [0; SEED_LEN];
+    out.copy_from_slice(&sk.to_bytes());
+    out
+}
+
+/// X25519(sk, 9), by an implementation independent of the derivation.
+fn public_of(secret: &[u8; SEED_LEN]) -> [u8; 32] {
+    x25519_dalek::x25519(*secret, x25519_dalek::X25519_BASEPOINT_BYTES)
+}
+
+/// The public key inside an encoded key configuration.
+fn config_public_key(config: &ohttp::KeyConfig) -> Result<Vec<u8>, GatewayError> {
+    let encoded = config.encode().map_err(GatewayError::Ohttp)?;
+    // key id (1) + KEM id (2), then the 32-byte public key.
+    Ok(encoded.get(3..35).unwrap_or_default().to_vec())
 }
 
 fn derive(key_id: u8, seed: &[u8]) -> Result<ohttp::KeyConfig, GatewayError> {
@@ -130,10 +196,13 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    /// Load `dir/ohttp-keys` and `dir/gateway.key`, and check that they belong together.
+    /// Load `dir/ohttp-keys`, `dir/gateway.key` and `dir/gateway.seed`, and
+    /// check that they belong together: the secret is what the seed derives,
+    /// and X25519 of the secret is the published public key.
     pub fn load(dir: &Path) -> Result<Self, GatewayError> {
         let keys_path = dir.join(KEYS_FILE);
         let secret_path = dir.join(SECRET_FILE);
+        let seed_path = dir.join(SEED_FILE);
         let keys = fs::read(&keys_path).map_err(io_error(&keys_path))?;
         let keys = KeyConfigs::parse(&keys).map_err(|source| GatewayError::BadKeys {
             path: keys_path.clone(),
@@ -141,18 +210,28 @@ impl Gateway {
         })?;
         let published = keys.current();
 
-        let secret = fs::read_to_string(&secret_path).map_err(io_error(&secret_path))?;
-        let seed = secret
-            .strip_suffix('\n')
-            .and_then(from_hex)
-            .ok_or_else(|| GatewayError::BadSecret(secret_path.clone()))?;
-
-        let config = derive(published.key_id(), &seed)?;
-        let derived = config.encode().map_err(GatewayError::Ohttp)?;
-        // key id (1) + KEM id (2), then the public key.
-        if derived.get(3..35) != Some(&published.public_key()[..]) {
+        let secret = read_secret(&secret_path)?;
+        if !seed_path.exists() {
+            return Err(GatewayError::MissingSeed(seed_path));
+        }
+        let seed = read_secret(&seed_path)?;
+        if derive_secret(&seed) != secret {
+            return Err(GatewayError::SeedMismatch {
+                seed: seed_path,
+                secret: secret_path,
+            });
+        }
+        if public_of(&secret)[..] != published.public_key()[..] {
             return Err(GatewayError::KeyMismatch {
                 secret: secret_path,
+                keys: keys_path,
+            });
+        }
+        let config = derive(published.key_id(), &seed)?;
+        // The configuration `ohttp` serves with must be the published one.
+        if config_public_key(&config)?[..] != published.public_key()[..] {
+            return Err(GatewayError::KeyMismatch {
+                secret: seed_path,
                 keys: keys_path,
             });
         }
@@ -161,11 +240,6 @@ impl Gateway {
             key_id: published.key_id(),
             server,
         })
-    }
-
-    #[allow(dead_code, reason = "for `hush serve`")]
-    pub fn key_id(&self) -> u8 {
-        self.key_id
     }
 
     /// Open an encapsulated request: the Binary HTTP message inside, and the
@@ -191,15 +265,12 @@ impl Gateway {
             ohttp::Error::Unsupported | ohttp::Error::InvalidKem | ohttp::Error::Format => {
                 GatewayError::Open("unsupported or malformed header")
             }
-            _ => GatewayError::Open(
-                "decryption failed (tampered, truncated, or not sealed to this key)",
-            ),
+            _ => GatewayError::Decrypt,
         })
     }
 }
 
 /// Seal a Binary HTTP response for the client whose request gave `handle`.
-#[allow(dead_code, reason = "for `hush serve`")]
 pub fn seal_response(
     handle: ohttp::ServerResponse,
     bhttp_response: &[u8],
@@ -225,7 +296,6 @@ pub fn decode_request(bhttp_request: &[u8]) -> Result<bhttp::Message, GatewayErr
 }
 
 /// A known-length Binary HTTP response with a status and content.
-#[allow(dead_code, reason = "for `hush serve`")]
 pub fn encode_response(status: u16, content: &[u8]) -> Result<Vec<u8>, GatewayError> {
     let status = bhttp::StatusCode::try_from(status)?;
     let mut message = bhttp::Message::response(status);
@@ -262,6 +332,22 @@ mod tests {
         assert_eq!(from_hex(&to_hex(&seed).to_uppercase()), None);
         assert_eq!(from_hex(&to_hex(&seed)[1..]), None);
         assert_eq!(from_hex(&format!("{} ", &to_hex(&seed)[1..])), None);
+    }
+
+    /// RFC 9180 Appendix A.1.1 (DHKEM(X25519, HKDF-SHA256)): ikmR -> skRm, pkRm.
+    #[test]
+    fn derive_key_pair_matches_rfc9180_vector() {
+        let hex32 = |s: &str| from_hex(s).unwrap();
+        let ikm = hex32("6db9df30aa07dd42ee5e8181afdb977e538f5e1fec8a06223f33f7013e525037");
+        let sk = derive_secret(&ikm);
+        assert_eq!(
+            to_hex(&sk),
+            "4612c550263fc8ad58375df3f557aac531d26850903e55a9f23f21d8534e8ac8"
+        );
+        assert_eq!(
+            to_hex(&public_of(&sk)),
+            "3948cfe0ad1ddb695d780e59077195da6c56506b027329794ab02bca80815c4d"
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 mod gateway;
+mod serve;
+mod upload_client;
 
 #[derive(Parser)]
 #[command(
@@ -22,7 +24,7 @@ struct Cli {
 enum Command {
     /// Drive the core from a JSON Lines trace, as a browser would.
     Replay(cmd::replay::Args),
-    /// Create a collector key directory: ohttp-keys (public) and gateway.key (secret).
+    /// Create a collector key directory: ohttp-keys (public), gateway.key and gateway.seed (secret).
     Keygen(cmd::keygen::Args),
     /// Seal stdin into one Oblivious HTTP request for the collector.
     Seal(cmd::seal::Args),
@@ -30,11 +32,18 @@ enum Command {
     Open(cmd::open::Args),
     /// Show what a page visit to URL becomes (one JSON object on stdout).
     ExplainUrl(cmd::explain_url::Args),
+    /// Run the reference collector: OHTTP gateway and report store (SQLite).
+    Serve(serve::Args),
+    /// Print per-day totals from a collector database as JSON.
+    Query(cmd::query::Args),
 }
 
 fn main() -> ExitCode {
     // Logs go to stderr, never include browsing data (P11), and default to warnings.
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    // Never trace, whatever RUST_LOG says: `ohttp` logs derived keys (HKDF
+    // output) and other per-request secrets at trace level.
+    log::set_max_level(log::max_level().min(log::LevelFilter::Debug));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => cmd::replay::run(args),
@@ -42,6 +51,8 @@ fn main() -> ExitCode {
         Command::Seal(args) => cmd::seal::run(args),
         Command::Open(args) => cmd::open::run(args),
         Command::ExplainUrl(args) => cmd::explain_url::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Query(args) => cmd::query::run(args),
     };
     match result {
         Ok(code) => code,

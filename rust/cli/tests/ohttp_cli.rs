@@ -107,6 +107,50 @@ fn keygen_writes_a_0600_secret_and_a_parsable_key_list() {
     );
 }
 
+fn read_hex32(path: &Path) -> [u8; 32] {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert_eq!(text.len(), 65, "{}", path.display());
+    let mut out = [0; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap();
+    }
+    out
+}
+
+#[test]
+fn gateway_key_is_the_x25519_secret_of_the_published_key() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path());
+    let sk = read_hex32(&dir.path().join("gateway.key"));
+    let keys = std::fs::read(dir.path().join("ohttp-keys")).unwrap();
+    let published = hush_core::ohttp::KeyConfigs::parse(&keys).unwrap();
+    let pk = x25519_dalek::x25519(sk, x25519_dalek::X25519_BASEPOINT_BYTES);
+    assert_eq!(&pk[..], &published.current().public_key()[..]);
+    // The seed is a separate secret, also 0600, and not the key itself.
+    let seed_path = dir.path().join("gateway.seed");
+    let mode = std::fs::metadata(&seed_path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert_ne!(read_hex32(&seed_path), sk);
+}
+
+#[test]
+fn a_key_directory_whose_seed_and_key_disagree_is_refused() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    keygen(a.path());
+    keygen(b.path());
+    let sealed = seal(a.path(), false, b"x");
+    // gateway.key replaced by another key's secret: no longer X25519 of ohttp-keys.
+    std::fs::remove_file(a.path().join("gateway.key")).unwrap();
+    std::fs::copy(b.path().join("gateway.key"), a.path().join("gateway.key")).unwrap();
+    assert_clean_failure(
+        &open(a.path(), false, &sealed),
+        "does not derive the secret",
+    );
+    std::fs::remove_file(a.path().join("gateway.seed")).unwrap();
+    assert_clean_failure(&open(a.path(), false, &sealed), "gateway.seed: missing");
+}
+
 #[test]
 fn keygen_refuses_to_overwrite_a_gateway_key() {
     let dir = tempfile::tempdir().unwrap();
@@ -198,6 +242,7 @@ fn open_refuses_a_request_for_another_key_id() {
     let mut id_b = keygen(b.path());
     while id_b == id_a {
         std::fs::remove_file(b.path().join("gateway.key")).unwrap();
+        std::fs::remove_file(b.path().join("gateway.seed")).unwrap();
         id_b = keygen(b.path());
     }
     let sealed = seal(a.path(), false, b"report");

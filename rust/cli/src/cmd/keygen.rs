@@ -6,7 +6,8 @@ use crate::gateway;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Directory to write `ohttp-keys` (public) and `gateway.key` (secret, 0600) into.
+    /// Directory to write `ohttp-keys` (public), `gateway.key` (the X25519
+    /// secret) and `gateway.seed` (its DeriveKeyPair seed) into; secrets are 0600.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
 }
@@ -14,9 +15,10 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode, String> {
     let key_id = gateway::generate(&args.out).map_err(|e| e.to_string())?;
     println!(
-        "key id {key_id}: wrote {} and {}",
+        "key id {key_id}: wrote {}, {} and {}",
         args.out.join(gateway::KEYS_FILE).display(),
-        args.out.join(gateway::SECRET_FILE).display()
+        args.out.join(gateway::SECRET_FILE).display(),
+        args.out.join(gateway::SEED_FILE).display()
     );
     Ok(ExitCode::SUCCESS)
 }

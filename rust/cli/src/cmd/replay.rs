@@ -1,7 +1,17 @@
 //! `hush replay`: drives the core from a JSON Lines trace exactly as a browser
 //! would, on a clock the trace moves. See the README for the trace format.
+//!
+//! With `--endpoint`, the `flush` op also uploads, through the core's own
+//! upload flow (`next_upload` / `upload_finished`) and a plain HTTP client
+//! ([`crate::upload_client`]). A flush seals what is due, moves the clock
+//! past the upload jitter (and any backoff) of what is pending, and attempts
+//! each pending report at most once: a report that fails waits for a later
+//! flush or replay instead of burning its retry budget against a dead
+//! collector in fast-forwarded time. So a replay ending with `flush` against
+//! a working collector has delivered everything, and a later replay on the
+//! same data directory re-sends only what was not acknowledged.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,8 +23,11 @@ use hush_core::ohttp::KeyConfigs;
 use hush_core::schema::Schema;
 use hush_core::seal::Endpoints;
 use hush_core::tabs::TabId;
+use hush_core::upload::{UploadTask, Verdict};
 use hush_core::{Config, Hush, RecordError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+use crate::upload_client::UploadClient;
 
 use super::replay_plaintext as plaintext;
 
@@ -31,9 +44,15 @@ pub struct Args {
     /// The collector's `application/ohttp-keys` file.
     #[arg(long)]
     pub keys: Option<PathBuf>,
-    /// Where sealed reports are POSTed (the gateway, or a relay).
+    /// The collector's gateway URL sealed reports are POSTed to, e.g.
+    /// `http://127.0.0.1:PORT/gateway` of `hush serve`. Without it, `flush`
+    /// seals reports but uploads nothing.
     #[arg(long)]
     pub endpoint: Option<String>,
+    /// Give up on one upload attempt after this many milliseconds (it is
+    /// retried by a later flush).
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub timeout_ms: u64,
     /// Test only: seal to a key kept in DIR/keys (generated on first use), then
     /// open every pending report with it and write it in clear to DIR. The
     /// core itself has no plaintext mode; this is the collector's view.
@@ -143,6 +162,19 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let keys_bytes =
         std::fs::read(&keys_path).map_err(|e| format!("{}: {e}", keys_path.display()))?;
     let keys = KeyConfigs::parse(&keys_bytes).map_err(|e| format!("--keys: {e}"))?;
+    if let Some(e) = &args.endpoint {
+        if e.starts_with("https://") && !cfg!(feature = "tls") {
+            return Err(
+                "--endpoint: this hush was built without TLS (build with `--features tls`), \
+                 or use a plain http:// collector such as `hush serve`"
+                    .into(),
+            );
+        }
+    }
+    let uploader = args
+        .endpoint
+        .as_ref()
+        .map(|_| UploadClient::new(std::time::Duration::from_millis(args.timeout_ms)));
     let endpoint = args
         .endpoint
         .clone()
@@ -167,6 +199,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         ))
     };
     let mut tabs: HashMap<String, TabId> = HashMap::new();
+    let mut uploads = Uploads::default();
     let mut warnings = 0u64;
     for (i, line) in reader.lines().enumerate() {
         let n = i + 1;
@@ -177,7 +210,11 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         // The parse error names the op and field, never echoes the line: it may hold a URL.
         let op: Op = serde_json::from_str(&line)
             .map_err(|e| format!("line {n}: not a trace op ({})", e.classify_str()))?;
-        if let Err(e) = apply(&mut hush, &clock, &mut tabs, op) {
+        let result = match op {
+            Op::Flush {} => flush(&mut hush, &clock, uploader.as_ref(), &mut uploads),
+            op => apply(&mut hush, &clock, &mut tabs, op),
+        };
+        if let Err(e) = result {
             warnings += 1;
             eprintln!("hush replay: line {n}: {e}");
         }
@@ -192,6 +229,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         "sealed_reports_opened_for_tests": opened,
         "open_window": hush.pending_report(),
         "pending_uploads": hush.outbox().entries().len(),
+        "uploads": uploads,
         "warnings": warnings,
     });
     println!("{summary}");
@@ -292,4 +330,88 @@ fn apply(
         }
         Op::Checkpoint {} | Op::Flush {} => hush.checkpoint().map_err(|e| e.to_string()),
     }
+}
+
+/// What the flushes of one replay did, for its summary line.
+#[derive(Debug, Default, Serialize)]
+struct Uploads {
+    /// HTTP attempts made.
+    attempted: u64,
+    /// Acknowledged by the collector (stored now or before) and deleted.
+    delivered: u64,
+    /// Failed and kept for a later flush.
+    retrying: u64,
+    /// Refused by the collector, or out of attempts: deleted and counted.
+    dropped: u64,
+}
+
+/// Upper bound on upload-loop steps in one flush, against a policy bug
+/// turning into an endless loop.
+const MAX_FLUSH_STEPS: usize = 100_000;
+
+/// The `flush` op: seal what is due, then (with an endpoint) deliver it.
+fn flush(
+    hush: &mut Hush,
+    clock: &ManualClock,
+    uploader: Option<&UploadClient>,
+    uploads: &mut Uploads,
+) -> Result<(), String> {
+    hush.checkpoint().map_err(|e| e.to_string())?;
+    let Some(uploader) = uploader else {
+        return Ok(());
+    };
+    // Move the clock to when everything pending is due: past the random
+    // upload delay after its window closed (P7) and past any backoff.
+    let now = hush_core::clock::Clock::now_ms(clock);
+    if let Some(due) = hush
+        .outbox()
+        .entries()
+        .iter()
+        .map(|m| m.not_before_ms)
+        .max()
+    {
+        if due > now {
+            clock.advance_ms(due - now);
+        }
+    }
+    let mut attempted: HashSet<String> = HashSet::new();
+    for _ in 0..MAX_FLUSH_STEPS {
+        match hush.next_upload().map_err(|e| e.to_string())? {
+            UploadTask::Done => return Ok(()),
+            UploadTask::Upload(request) => {
+                // Cannot repeat: a failed report's retry time lies beyond
+                // anything the clock is moved to below.
+                attempted.insert(request.id.clone());
+                uploads.attempted += 1;
+                let result = uploader.send(&request);
+                match hush
+                    .upload_finished(&request.id, result)
+                    .map_err(|e| e.to_string())?
+                {
+                    Verdict::Delete => uploads.delivered += 1,
+                    Verdict::RetryAt(_) => uploads.retrying += 1,
+                    Verdict::Drop => uploads.dropped += 1,
+                }
+            }
+            UploadTask::Wait(ms) => {
+                // The hourly quota, or a window the clock jump closed. Wait it
+                // out, unless that would make a report that already failed in
+                // this flush due again: it waits for the next flush.
+                let now = hush_core::clock::Clock::now_ms(clock);
+                let target = now.saturating_add(i64::try_from(ms).unwrap_or(i64::MAX));
+                let failed_due = hush
+                    .outbox()
+                    .entries()
+                    .iter()
+                    .filter(|m| attempted.contains(&m.id))
+                    .map(|m| m.not_before_ms)
+                    .min();
+                if failed_due.is_some_and(|t| t <= target) {
+                    return Ok(());
+                }
+                clock.advance_ms(target - now);
+            }
+        }
+    }
+    Err("flush: the upload loop did not settle".into())
 }

@@ -1,0 +1,177 @@
+//! The report target behind the gateway: the decrypted Binary HTTP request
+//! must be `POST /report` with a JSON report that the collector's schema
+//! accepts. Validation is the core's own checkpoint-restore check
+//! ([`Window::from_report`]): report format, schema version, every metric
+//! name and type, every declared label, and domain and engine labels only as
+//! the shipped anonymizer could have produced them. What a client could not
+//! have sent is refused, so nothing raw can be smuggled into the store.
+
+use hush_core::anonymize::Anonymizer;
+use hush_core::report::Report;
+use hush_core::schema::Schema;
+use hush_core::seal::REPORT_PATH;
+use hush_core::window::{RestoreError, Window};
+
+use super::store::Row;
+use crate::gateway;
+
+/// An inner (sealed) answer that is not a success: status and a fixed reason.
+/// Reasons never quote the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: u16,
+    pub reason: &'static str,
+}
+
+const fn refuse(status: u16, reason: &'static str) -> Refusal {
+    Refusal { status, reason }
+}
+
+/// Checks one decrypted request and reduces it to the row to store.
+pub fn check(schema: &Schema, bhttp_request: &[u8]) -> Result<Row, Refusal> {
+    let message = gateway::decode_request(bhttp_request)
+        .map_err(|_| refuse(400, "not a binary HTTP request"))?;
+    let control = message.control();
+    if control.path() != Some(REPORT_PATH.as_bytes()) {
+        return Err(refuse(404, "unknown resource"));
+    }
+    if control.method() != Some(b"POST") {
+        return Err(refuse(405, "only POST"));
+    }
+    if let Some(ct) = message.header().get(b"content-type") {
+        if !super::http::is_media_type(ct, "application/json") {
+            return Err(refuse(415, "reports are application/json"));
+        }
+    }
+    let report =
+        Report::from_json(message.content()).map_err(|_| refuse(400, "not a hush report"))?;
+    Window::from_report(&report, schema, Anonymizer::shipped()).map_err(|e| match e {
+        RestoreError::Format => refuse(400, "unknown report format or schema version"),
+        RestoreError::Schema => refuse(400, "unknown metric, type or label"),
+    })?;
+    // The environment is deliberately not kept: the totals do not need it,
+    // and per-report app version + API level + language narrows who sent it.
+    Ok(Row {
+        metrics: to_json(&report.metrics),
+        errors: to_json(&report.errors),
+        dropped: to_json(&report.dropped),
+        report_id: report.report_id,
+        day: report.day,
+        schema_version: report.schema_version,
+    })
+}
+
+/// Parts of a validated report hold only strings, integers and string-keyed
+/// maps, so serializing them cannot fail.
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hush_core::ohttp::bhttp::encode_request;
+
+    fn request(method: &str, path: &str, body: &[u8]) -> Vec<u8> {
+        encode_request(
+            method,
+            "https",
+            "collector.invalid",
+            path,
+            &[("content-type", "application/json")],
+            body,
+            1024,
+        )
+    }
+
+    fn report(metrics: &str) -> Vec<u8> {
+        format!(
+            r#"{{"format":"hush-report/1","schema_version":1,"report_id":"00112233445566778899aabbccddeeff","day":"2024-03-01","environment":{{"app_version":"14.2","android_api":34,"language":"en"}},"metrics":{metrics}}}"#
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn a_valid_report_becomes_a_row_without_its_environment() {
+        let schema = Schema::default_browser();
+        let body = report(
+            r#"{"tabs.opened":{"counter":3},"search.engine":{"search_engine":{"google":2}}}"#,
+        );
+        let row = check(&schema, &request("POST", "/report", &body)).unwrap();
+        assert_eq!(row.report_id, "00112233445566778899aabbccddeeff");
+        assert_eq!(row.day, "2024-03-01");
+        assert_eq!(
+            row.metrics,
+            r#"{"search.engine":{"search_engine":{"google":2}},"tabs.opened":{"counter":3}}"#
+        );
+        for part in [&row.metrics, &row.errors, &row.dropped] {
+            assert!(!part.contains("android") && !part.contains("14.2"));
+        }
+    }
+
+    #[test]
+    fn everything_else_is_refused_with_its_status() {
+        let schema = Schema::default_browser();
+        let ok = report(r#"{"tabs.opened":{"counter":1}}"#);
+        let cases: Vec<(Vec<u8>, u16)> = vec![
+            (request("GET", "/report", &ok), 405),
+            (request("POST", "/other", &ok), 404),
+            (request("POST", "/report", b"not json"), 400),
+            (
+                request("POST", "/report", &report(r#"{"no.such":{"counter":1}}"#)),
+                400,
+            ),
+            (
+                request(
+                    "POST",
+                    "/report",
+                    &report(r#"{"tabs.opened":{"boolean":true}}"#),
+                ),
+                400,
+            ),
+            (
+                request(
+                    "POST",
+                    "/report",
+                    &report(r#"{"settings.switched":{"labeled_counter":{"CANARY":1}}}"#),
+                ),
+                400,
+            ),
+            (
+                request(
+                    "POST",
+                    "/report",
+                    &report(r#"{"page.domain":{"domain":{"canary.example":1}}}"#),
+                ),
+                400,
+            ),
+            (
+                request(
+                    "POST",
+                    "/report",
+                    &String::from_utf8(ok.clone())
+                        .unwrap()
+                        .replace("\"schema_version\":1", "\"schema_version\":9")
+                        .into_bytes(),
+                ),
+                400,
+            ),
+            (
+                request(
+                    "POST",
+                    "/report",
+                    &String::from_utf8(ok.clone())
+                        .unwrap()
+                        .replace("hush-report/1", "hush-report/2")
+                        .into_bytes(),
+                ),
+                400,
+            ),
+            (b"\x05garbage".to_vec(), 400),
+        ];
+        for (i, (req, status)) in cases.iter().enumerate() {
+            assert_eq!(check(&schema, req).unwrap_err().status, *status, "case {i}");
+        }
+        assert!(check(&schema, &request("POST", "/report", &ok)).is_ok());
+    }
+}

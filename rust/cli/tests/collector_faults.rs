@@ -1,0 +1,207 @@
+//! Faults between the client and the collector: every report arrives exactly
+//! once after the collector recovers, a flush attempts each report at most
+//! once, and a refusal is dropped and counted, never retried.
+
+mod common;
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::*;
+
+const DAY: &str = "2024-03-01";
+
+/// Day one recorded and flushed while the proxy injects `fault`; then the
+/// proxy recovers and a second replay delivers. `stored_during_fault`: the
+/// fault let the report reach the collector (only the answer was lost).
+fn fault_then_recover(fault: Fault, stored_during_fault: bool) {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = keygen(&tmp.path().join("keys"));
+    let db = tmp.path().join("collector.db");
+    let data = tmp.path().join("device");
+    let server = Server::start(&keys, &db);
+    let proxy = Proxy::start(Some(server.addr), fault);
+
+    let summary = replay(&data, &keys, &proxy.url(), &one_day_trace(7));
+    // One attempt, failed, kept for later: no fast-forwarded retries.
+    assert_eq!(uploads(&summary), [1, 0, 1, 0], "{summary}");
+    assert_eq!(proxy.requests(), 1);
+    assert_eq!(pending_files(&data), 1);
+    assert_eq!(
+        total_reports(&query(&db, 1)),
+        u64::from(stored_during_fault)
+    );
+
+    proxy.set(Fault::Forward);
+    let summary = replay(&data, &keys, &proxy.url(), FLUSH_ONLY);
+    assert_eq!(uploads(&summary), [1, 1, 0, 0], "{summary}");
+    assert_eq!(pending_files(&data), 0);
+    let q = query(&db, 1);
+    assert_eq!(total_reports(&q), 1, "{q}");
+    assert_eq!(day(&q, DAY)["metrics"]["tabs.opened"]["sum"], 7, "{q}");
+
+    // Nothing left to send.
+    let summary = replay(&data, &keys, &proxy.url(), FLUSH_ONLY);
+    assert_eq!(uploads(&summary), [0, 0, 0, 0], "{summary}");
+    assert_eq!(proxy.requests(), 2);
+    let (status, stderr) = server.stop();
+    assert!(status.success());
+    let duplicates = if stored_during_fault { 1 } else { 0 };
+    assert!(
+        stderr.contains(&format!("1 reports stored, {duplicates} duplicates")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn server_error_500() {
+    fault_then_recover(Fault::Status(500, None), false);
+}
+
+#[test]
+fn too_many_requests_429_with_retry_after() {
+    fault_then_recover(Fault::Status(429, Some("3600")), false);
+}
+
+#[test]
+fn collector_hangs_past_the_timeout() {
+    let started = std::time::Instant::now();
+    fault_then_recover(Fault::Hang, false);
+    // The hang costs one upload timeout, not the proxy's 5 s.
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn connection_closed_mid_response_body() {
+    // Stored, but the client never saw the answer: it re-sends, the
+    // collector de-duplicates.
+    fault_then_recover(Fault::CloseMidResponse, true);
+}
+
+#[test]
+fn connection_closed_mid_request() {
+    fault_then_recover(Fault::CloseMidRequest, false);
+}
+
+#[test]
+fn collector_down_at_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = keygen(&tmp.path().join("keys"));
+    let db = tmp.path().join("collector.db");
+    let data = tmp.path().join("device");
+    let port = free_port();
+    let endpoint = format!("http://127.0.0.1:{port}/gateway");
+
+    let summary = replay(&data, &keys, &endpoint, &one_day_trace(3));
+    assert_eq!(uploads(&summary), [1, 0, 1, 0], "{summary}");
+    assert_eq!(pending_files(&data), 1);
+
+    let server = Server::start_on(&keys, &db, &format!("127.0.0.1:{port}"));
+    let summary = replay(&data, &keys, &endpoint, FLUSH_ONLY);
+    assert_eq!(uploads(&summary), [1, 1, 0, 0], "{summary}");
+    let q = query(&db, 1);
+    assert_eq!(total_reports(&q), 1);
+    assert_eq!(day(&q, DAY)["metrics"]["tabs.opened"]["sum"], 3);
+    drop(server);
+}
+
+#[test]
+fn refused_with_400_is_dropped_counted_and_never_resent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = keygen(&tmp.path().join("keys"));
+    let db = tmp.path().join("collector.db");
+    let data = tmp.path().join("device");
+    let server = Server::start(&keys, &db);
+    let proxy = Proxy::start(Some(server.addr), Fault::Status(400, None));
+
+    let summary = replay(&data, &keys, &proxy.url(), &one_day_trace(2));
+    assert_eq!(uploads(&summary), [1, 0, 0, 1], "{summary}");
+    assert_eq!(pending_files(&data), 0);
+
+    proxy.set(Fault::Forward);
+    let summary = replay(&data, &keys, &proxy.url(), FLUSH_ONLY);
+    assert_eq!(uploads(&summary), [0, 0, 0, 0], "{summary}");
+    // The drop is counted in the next day's report.
+    let next_day = "{\"op\":\"consent\",\"enabled\":true}\n{\"op\":\"advance\",\"days\":2}\n{\"op\":\"flush\"}\n";
+    let summary = replay(&data, &keys, &proxy.url(), next_day);
+    assert_eq!(uploads(&summary), [1, 1, 0, 0], "{summary}");
+    let q = query(&db, 1);
+    assert_eq!(total_reports(&q), 1, "{q}");
+    assert!(day(&q, DAY).is_null(), "{q}");
+    assert_eq!(
+        day(&q, "2024-03-02")["dropped"]["rejected_uploads"],
+        1,
+        "{q}"
+    );
+}
+
+#[test]
+fn a_dead_collector_gets_one_attempt_per_report_per_flush() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = keygen(&tmp.path().join("keys"));
+    let data = tmp.path().join("device");
+    let proxy = Proxy::start(None, Fault::Status(503, None));
+    let mut trace = String::from(
+        "{\"op\":\"consent\",\"enabled\":true}\n{\"op\":\"open_tab\",\"tab\":\"t\"}\n",
+    );
+    for _ in 0..3 {
+        trace.push_str("{\"op\":\"count\",\"tab\":\"t\",\"metric\":\"tabs.opened\"}\n{\"op\":\"advance\",\"days\":1}\n");
+    }
+    trace.push_str("{\"op\":\"flush\"}\n");
+    let summary = replay(&data, &keys, &proxy.url(), &trace);
+    assert_eq!(uploads(&summary), [3, 0, 3, 0], "{summary}");
+    assert_eq!(proxy.requests(), 3);
+    // Two more flushes: one more attempt each, still within the retry budget.
+    let twice = format!("{FLUSH_ONLY}{{\"op\":\"flush\"}}\n");
+    let summary = replay(&data, &keys, &proxy.url(), &twice);
+    assert_eq!(uploads(&summary), [6, 0, 6, 0], "{summary}");
+    assert_eq!(pending_files(&data), 3);
+}
+
+#[test]
+fn killed_between_upload_and_acknowledgement_resends_and_is_deduplicated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = keygen(&tmp.path().join("keys"));
+    let db = tmp.path().join("collector.db");
+    let data = tmp.path().join("device");
+    let server = Server::start(&keys, &db);
+    let (tx, rx) = mpsc::channel();
+    let proxy = Proxy::start(Some(server.addr), Fault::ForwardThenNotify(tx));
+
+    let mut child = replay_command(&data, &keys, Some(&proxy.url()))
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(one_day_trace(5).as_bytes()).unwrap();
+    }
+    // The collector has stored it; the answer is held back. Kill the client now.
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("the upload reached the collector");
+    child.kill().unwrap();
+    wait_bounded(&mut child, Duration::from_secs(10));
+    assert_eq!(total_reports(&query(&db, 1)), 1);
+    assert_eq!(
+        pending_files(&data),
+        1,
+        "not acknowledged, so still pending"
+    );
+
+    proxy.set(Fault::Forward);
+    let summary = replay(&data, &keys, &proxy.url(), FLUSH_ONLY);
+    assert_eq!(uploads(&summary), [1, 1, 0, 0], "{summary}");
+    assert_eq!(pending_files(&data), 0);
+    let q = query(&db, 1);
+    assert_eq!(total_reports(&q), 1, "{q}");
+    assert_eq!(day(&q, DAY)["metrics"]["tabs.opened"]["sum"], 5);
+    let (_, stderr) = server.stop();
+    assert!(
+        stderr.contains("1 reports stored, 1 duplicates"),
+        "{stderr}"
+    );
+}

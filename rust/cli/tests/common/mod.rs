@@ -1,0 +1,446 @@
+//! Shared helpers for the collector tests: run `hush serve`, `hush replay` and
+//! `hush query` as the built binary, and a small fault-injecting HTTP proxy.
+//! Everything listens on 127.0.0.1 only, and every wait is bounded.
+#![allow(dead_code, reason = "each test file uses a different subset")]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const HUSH: &str = env!("CARGO_BIN_EXE_hush");
+/// Per-attempt upload timeout the replays in these tests use.
+pub const UPLOAD_TIMEOUT_MS: u64 = 1000;
+pub const START: &str = "2024-03-01";
+
+/// A key directory from `hush keygen`.
+pub fn keygen(dir: &Path) -> PathBuf {
+    let out = Command::new(HUSH)
+        .args(["keygen", "--out"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir.to_owned()
+}
+
+/// A running `hush serve`; stopped with SIGTERM when dropped.
+pub struct Server {
+    child: Option<Child>,
+    pub addr: SocketAddr,
+}
+
+impl Server {
+    pub fn start(keys: &Path, db: &Path) -> Self {
+        Self::start_on(keys, db, "127.0.0.1:0")
+    }
+
+    pub fn start_on(keys: &Path, db: &Path, listen: &str) -> Self {
+        let mut child = Command::new(HUSH)
+            .args(["serve", "--key"])
+            .arg(keys)
+            .arg("--db")
+            .arg(db)
+            .args(["--listen", listen])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("hush serve prints its address");
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| {
+                let _ = child.kill();
+                panic!("unexpected first line {line:?}")
+            })
+            .parse()
+            .unwrap();
+        Self {
+            child: Some(child),
+            addr,
+        }
+    }
+
+    pub fn gateway_url(&self) -> String {
+        format!("http://{}/gateway", self.addr)
+    }
+
+    /// SIGTERM, then wait (bounded); returns the exit status and stderr.
+    pub fn stop(mut self) -> (ExitStatus, String) {
+        self.stop_inner()
+    }
+
+    fn stop_inner(&mut self) -> (ExitStatus, String) {
+        let mut child = self.child.take().expect("running");
+        signal(&child, "TERM");
+        let status = wait_bounded(&mut child, Duration::from_secs(10));
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        (status, stderr)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.child.is_some() {
+            self.stop_inner();
+        }
+    }
+}
+
+pub fn signal(child: &Child, name: &str) {
+    let ok = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{name}");
+}
+
+pub fn wait_bounded(child: &mut Child, limit: Duration) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("process {} did not exit within {limit:?}", child.id());
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Arguments of `hush replay` for a trace on stdin.
+pub fn replay_command(data: &Path, keys: &Path, endpoint: Option<&str>) -> Command {
+    let mut cmd = Command::new(HUSH);
+    cmd.args(["replay", "-", "--start", START, "--data-dir"])
+        .arg(data)
+        .arg("--keys")
+        .arg(keys.join("ohttp-keys"))
+        .args(["--timeout-ms", &UPLOAD_TIMEOUT_MS.to_string()]);
+    if let Some(e) = endpoint {
+        cmd.args(["--endpoint", e]);
+    }
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Runs a replay to completion; returns its summary line.
+pub fn replay(data: &Path, keys: &Path, endpoint: &str, trace: &str) -> Value {
+    let mut child = replay_command(data, keys, Some(endpoint)).spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(trace.as_bytes())
+        .unwrap();
+    let status = wait_bounded(&mut child, Duration::from_secs(30));
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "replay failed: {stderr}");
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout:?}"))
+}
+
+/// The `uploads` counters of a replay summary: attempted, delivered, retrying, dropped.
+pub fn uploads(summary: &Value) -> [u64; 4] {
+    let u = &summary["uploads"];
+    ["attempted", "delivered", "retrying", "dropped"].map(|k| u[k].as_u64().unwrap())
+}
+
+/// A trace recording `n` opened tabs on day one, then closing it and flushing.
+pub fn one_day_trace(n: u64) -> String {
+    format!(
+        concat!(
+            "{{\"op\":\"consent\",\"enabled\":true}}\n",
+            "{{\"op\":\"open_tab\",\"tab\":\"t\"}}\n",
+            "{{\"op\":\"count\",\"tab\":\"t\",\"metric\":\"tabs.opened\",\"n\":{}}}\n",
+            "{{\"op\":\"advance\",\"days\":1}}\n",
+            "{{\"op\":\"flush\"}}\n",
+        ),
+        n
+    )
+}
+
+/// Only flush (consent first: a replay starts with the choice not yet given).
+pub const FLUSH_ONLY: &str = "{\"op\":\"consent\",\"enabled\":true}\n{\"op\":\"flush\"}\n";
+
+pub fn query(db: &Path, min_reports: u64) -> Value {
+    let out = Command::new(HUSH)
+        .args(["query", "--db"])
+        .arg(db)
+        .args(["--min-reports", &min_reports.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The day entry of a query, or Null.
+pub fn day<'a>(q: &'a Value, day: &str) -> &'a Value {
+    q["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["day"] == day)
+        .unwrap_or(&Value::Null)
+}
+
+pub fn total_reports(q: &Value) -> u64 {
+    q["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["reports"].as_u64().unwrap())
+        .sum()
+}
+
+pub fn pending_files(data: &Path) -> usize {
+    std::fs::read_dir(data.join("pending"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// A port nothing listens on (bound, then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+// ----- fault-injecting proxy -----
+
+/// What the proxy does with the next requests.
+#[derive(Clone)]
+pub enum Fault {
+    /// Pass to the upstream collector and back.
+    Forward,
+    /// Answer this status itself (with `Retry-After` when given).
+    Status(u16, Option<&'static str>),
+    /// Read the request and never answer (the connection ends after 5 s).
+    Hang,
+    /// Forward, then send only half of the answer and close.
+    CloseMidResponse,
+    /// Read the request head, then close before reading the body.
+    CloseMidRequest,
+    /// Forward, tell the test, then hold the answer back (5 s) and close.
+    ForwardThenNotify(mpsc::Sender<()>),
+}
+
+/// HTTP/1.1 proxy on 127.0.0.1 in front of `hush serve` that records every
+/// byte clients send (before any decapsulation) and injects faults. Its
+/// threads end by themselves when it is dropped.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    fault: Arc<Mutex<Fault>>,
+    captured: Arc<Mutex<Vec<Vec<u8>>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Proxy {
+    pub fn start(upstream: Option<SocketAddr>, fault: Fault) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let fault = Arc::new(Mutex::new(fault));
+        let captured = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (f, c, s) = (fault.clone(), captured.clone(), stop.clone());
+        thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (f, c) = (f.clone(), c.clone());
+                        thread::spawn(move || {
+                            let _ = serve_connection(stream, upstream, &f, &c);
+                        });
+                    }
+                    Err(_) => thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Self {
+            addr,
+            fault,
+            captured,
+            stop,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/gateway", self.addr)
+    }
+
+    pub fn set(&self, fault: Fault) {
+        *self.fault.lock().unwrap() = fault;
+    }
+
+    /// Every request received so far, raw (head and body).
+    pub fn captured(&self) -> Vec<Vec<u8>> {
+        self.captured.lock().unwrap().clone()
+    }
+
+    pub fn requests(&self) -> usize {
+        self.captured.lock().unwrap().len()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Reads one HTTP/1.1 message with a Content-Length body: (head, body).
+/// `None` at a clean end of stream.
+fn read_message(stream: &mut TcpStream) -> std::io::Result<Option<(Vec<u8>, Vec<u8>)>> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte)? == 0 {
+            return if buf.is_empty() {
+                Ok(None)
+            } else {
+                Err(std::io::ErrorKind::UnexpectedEof.into())
+            };
+        }
+        buf.push(byte[0]);
+        if buf.len() > 64 * 1024 {
+            return Err(std::io::ErrorKind::InvalidData.into());
+        }
+    }
+    let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+    let len = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map_or(0, |v| v.trim().parse::<usize>().unwrap_or(0));
+    let mut body = vec![0; len];
+    stream.read_exact(&mut body)?;
+    Ok(Some((buf, body)))
+}
+
+fn forward(upstream: SocketAddr, head: &[u8], body: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut up = TcpStream::connect(upstream)?;
+    up.set_read_timeout(Some(Duration::from_secs(10)))?;
+    up.write_all(head)?;
+    up.write_all(body)?;
+    let (resp_head, resp_body) = read_message(&mut up)?.ok_or(std::io::ErrorKind::UnexpectedEof)?;
+    let mut out = resp_head;
+    out.extend_from_slice(&resp_body);
+    Ok(out)
+}
+
+/// Waits until the peer closes or `limit` passes, without answering.
+fn hold(stream: &mut TcpStream, limit: Duration) {
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
+    let deadline = Instant::now() + limit;
+    let mut buf = [0u8; 512];
+    while Instant::now() < deadline {
+        if let Ok(0) = stream.read(&mut buf) {
+            return;
+        }
+    }
+}
+
+fn serve_connection(
+    mut stream: TcpStream,
+    upstream: Option<SocketAddr>,
+    fault: &Mutex<Fault>,
+    captured: &Mutex<Vec<Vec<u8>>>,
+) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    loop {
+        let current = fault.lock().unwrap().clone();
+        if let Fault::CloseMidRequest = current {
+            // Read the head only, record it, and hang up.
+            let mut buf = [0u8; 256];
+            let n = stream.read(&mut buf)?;
+            captured.lock().unwrap().push(buf[..n].to_vec());
+            return Ok(());
+        }
+        let Some((head, body)) = read_message(&mut stream)? else {
+            return Ok(());
+        };
+        let mut raw = head.clone();
+        raw.extend_from_slice(&body);
+        captured.lock().unwrap().push(raw);
+        let upstream = || upstream.expect("this fault needs an upstream");
+        match current {
+            Fault::Forward => {
+                let answer = forward(upstream(), &head, &body)?;
+                stream.write_all(&answer)?;
+            }
+            Fault::Status(status, retry_after) => {
+                let extra = retry_after
+                    .map(|s| format!("retry-after: {s}\r\n"))
+                    .unwrap_or_default();
+                let answer =
+                    format!("HTTP/1.1 {status} Fault\r\n{extra}content-length: 5\r\n\r\nfault");
+                stream.write_all(answer.as_bytes())?;
+            }
+            Fault::Hang => {
+                hold(&mut stream, Duration::from_secs(5));
+                return Ok(());
+            }
+            Fault::CloseMidResponse => {
+                let answer = forward(upstream(), &head, &body)?;
+                stream.write_all(&answer[..answer.len() - 20])?;
+                return Ok(());
+            }
+            Fault::ForwardThenNotify(tx) => {
+                forward(upstream(), &head, &body)?;
+                let _ = tx.send(());
+                hold(&mut stream, Duration::from_secs(5));
+                return Ok(());
+            }
+            Fault::CloseMidRequest => unreachable!(),
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! `Hush::next_upload` / `upload_finished` against Mozilla's `ohttp` gateway
+//! answering with real sealed responses: the policy's unit tests cover the
+//! pure decisions; these cover what the core does with an actual answer
+//! (the inner status decides, an answer that does not open keeps the report,
+//! retry state survives a restart, nothing is handed out twice).
+
+mod common;
+
+use ::ohttp::hpke::{Aead as MozAead, Kdf as MozKdf, Kem as MozKem};
+use common::*;
+use hush_core::ohttp::KeyConfigs;
+use hush_core::upload::{UploadRequest, UploadResult, UploadTask, Verdict};
+use hush_core::Hush;
+
+fn gateway() -> (::ohttp::Server, KeyConfigs) {
+    let config = ::ohttp::KeyConfig::new(
+        7,
+        MozKem::X25519Sha256,
+        vec![::ohttp::SymmetricSuite::new(
+            MozKdf::HkdfSha256,
+            MozAead::Aes128Gcm,
+        )],
+    )
+    .unwrap();
+    let list = ::ohttp::KeyConfig::encode_list(&[&config]).unwrap();
+    (
+        ::ohttp::Server::new(config).unwrap(),
+        KeyConfigs::parse(&list).unwrap(),
+    )
+}
+
+fn open(h: &Harness, keys: &KeyConfigs) -> Hush {
+    let mut c = h.config();
+    c.keys = keys.clone();
+    Hush::open(c).unwrap()
+}
+
+/// Records one counter on today's window and closes it.
+fn pending_report(h: &Harness, hush: &mut Hush, n: u64) {
+    let tab = hush.open_tab(false).unwrap();
+    let m = hush.metric("tabs.opened").unwrap();
+    hush.add(tab, m, n).unwrap();
+    h.clock.advance_ms(24 * 3_600_000);
+    hush.checkpoint().unwrap();
+}
+
+/// Waits (on the test clock) until an upload is handed out.
+fn due(h: &Harness, hush: &mut Hush) -> UploadRequest {
+    for _ in 0..100 {
+        match hush.next_upload().unwrap() {
+            UploadTask::Upload(r) => return r,
+            UploadTask::Wait(ms) => h.clock.advance_ms(ms as i64),
+            UploadTask::Done => panic!("nothing pending"),
+        }
+    }
+    panic!("never due")
+}
+
+/// The gateway's sealed answer to `request` with `inner_status`.
+fn answer(server: &::ohttp::Server, request: &UploadRequest, inner_status: u16) -> UploadResult {
+    let (_, response) = server.decapsulate(&request.body).unwrap();
+    let message = ::bhttp::Message::response(::bhttp::StatusCode::try_from(inner_status).unwrap());
+    let mut bytes = Vec::new();
+    message
+        .write_bhttp(::bhttp::Mode::KnownLength, &mut bytes)
+        .unwrap();
+    UploadResult::Http {
+        status: 200,
+        body: response.encapsulate(&bytes).unwrap(),
+        retry_after_ms: None,
+    }
+}
+
+#[test]
+fn a_sealed_inner_200_deletes_the_report() {
+    let h = Harness::new();
+    let (server, keys) = gateway();
+    let mut hush = open(&h, &keys);
+    pending_report(&h, &mut hush, 3);
+    let request = due(&h, &mut hush);
+    assert_eq!(
+        request.headers,
+        [("content-type".to_string(), "message/ohttp-req".to_string())]
+    );
+    let result = answer(&server, &request, 200);
+    assert_eq!(
+        hush.upload_finished(&request.id, result).unwrap(),
+        Verdict::Delete
+    );
+    assert!(hush.outbox().entries().is_empty());
+    assert_eq!(hush.next_upload().unwrap(), UploadTask::Done);
+    assert!(!files_under(h.path())
+        .keys()
+        .any(|p| p.to_string_lossy().ends_with(".ohttp")));
+}
+
+#[test]
+fn a_sealed_inner_400_drops_and_counts_even_under_an_outer_200() {
+    let h = Harness::new();
+    let (server, keys) = gateway();
+    let mut hush = open(&h, &keys);
+    pending_report(&h, &mut hush, 1);
+    let request = due(&h, &mut hush);
+    let result = answer(&server, &request, 400);
+    assert_eq!(
+        hush.upload_finished(&request.id, result).unwrap(),
+        Verdict::Drop
+    );
+    assert!(hush.outbox().entries().is_empty());
+    assert_eq!(hush.pending_report().dropped.rejected_uploads, 1);
+}
+
+#[test]
+fn an_answer_that_does_not_open_keeps_the_report() {
+    let h = Harness::new();
+    let (server, keys) = gateway();
+    let mut hush = open(&h, &keys);
+    pending_report(&h, &mut hush, 1);
+
+    // Inner 500: retry.
+    let first = due(&h, &mut hush);
+    let sealed_500 = answer(&server, &first, 500);
+    assert!(matches!(
+        hush.upload_finished(&first.id, sealed_500).unwrap(),
+        Verdict::RetryAt(_)
+    ));
+    // An outer 200 that is not a sealed answer (a captive portal, a proxy's page).
+    let second = due(&h, &mut hush);
+    assert_eq!(second.id, first.id);
+    assert_eq!(second.body, first.body, "the same sealed bytes are re-sent");
+    let portal = UploadResult::Http {
+        status: 200,
+        body: b"<html>Welcome to the hotel wifi</html>".to_vec(),
+        retry_after_ms: None,
+    };
+    assert!(matches!(
+        hush.upload_finished(&second.id, portal).unwrap(),
+        Verdict::RetryAt(_)
+    ));
+    // A genuine sealed 200, but for another request (a replayed answer).
+    let oh = Harness::new();
+    let mut other = open(&oh, &keys);
+    pending_report(&oh, &mut other, 1);
+    let foreign = due(&oh, &mut other);
+    let third = due(&h, &mut hush);
+    let replayed = answer(&server, &foreign, 200);
+    assert!(matches!(
+        hush.upload_finished(&third.id, replayed).unwrap(),
+        Verdict::RetryAt(_)
+    ));
+    assert_eq!(hush.outbox().entries().len(), 1);
+    assert_eq!(hush.outbox().entries()[0].attempts, 3);
+    // And finally delivered.
+    let fourth = due(&h, &mut hush);
+    let ok = answer(&server, &fourth, 200);
+    assert_eq!(
+        hush.upload_finished(&fourth.id, ok).unwrap(),
+        Verdict::Delete
+    );
+}
+
+#[test]
+fn retry_after_survives_a_restart() {
+    let h = Harness::new();
+    let (_server, keys) = gateway();
+    let mut hush = open(&h, &keys);
+    pending_report(&h, &mut hush, 1);
+    let request = due(&h, &mut hush);
+    let busy = UploadResult::Http {
+        status: 503,
+        body: Vec::new(),
+        retry_after_ms: Some(2 * 3_600_000),
+    };
+    let now = hush_core::clock::Clock::now_ms(&h.clock);
+    let Verdict::RetryAt(at) = hush.upload_finished(&request.id, busy).unwrap() else {
+        panic!("503 is retried")
+    };
+    assert!(at >= now + 2 * 3_600_000);
+    drop(hush);
+
+    let mut hush = open(&h, &keys);
+    match hush.next_upload().unwrap() {
+        UploadTask::Wait(ms) => assert_eq!(ms as i64, at - now),
+        other => panic!("due too early after restart: {other:?}"),
+    }
+    assert_eq!(hush.outbox().entries()[0].attempts, 1);
+}
+
+#[test]
+fn a_report_in_flight_is_not_handed_out_twice() {
+    let h = Harness::new();
+    let (server, keys) = gateway();
+    let mut hush = open(&h, &keys);
+    pending_report(&h, &mut hush, 1);
+    pending_report(&h, &mut hush, 2);
+    let a = due(&h, &mut hush);
+    let b = due(&h, &mut hush);
+    assert_ne!(a.id, b.id);
+    assert!(matches!(hush.next_upload().unwrap(), UploadTask::Done));
+    // Out of order is fine.
+    let rb = answer(&server, &b, 200);
+    assert_eq!(hush.upload_finished(&b.id, rb).unwrap(), Verdict::Delete);
+    let ra = answer(&server, &a, 200);
+    assert_eq!(hush.upload_finished(&a.id, ra).unwrap(), Verdict::Delete);
+    // Finishing twice, or an id never handed out, changes nothing.
+    let again = answer(&server, &a, 200);
+    assert_eq!(hush.upload_finished(&a.id, again).unwrap(), Verdict::Drop);
+    assert_eq!(
+        hush.upload_finished(
+            "0123456789abcdef0123456789abcdef",
+            UploadResult::TransportError
+        )
+        .unwrap(),
+        Verdict::Drop
+    );
+    assert!(hush.pending_report().dropped.is_empty());
+}
+
+#[test]
+fn consent_withdrawn_during_an_upload_keeps_nothing() {
+    let h = Harness::new();
+    let (server, keys) = gateway();
+    let mut hush = open(&h, &keys);
+    pending_report(&h, &mut hush, 1);
+    let request = due(&h, &mut hush);
+    hush.set_collection_enabled(false).unwrap();
+    let result = answer(&server, &request, 200);
+    assert_eq!(
+        hush.upload_finished(&request.id, result).unwrap(),
+        Verdict::Drop
+    );
+    assert!(hush.outbox().entries().is_empty());
+    assert!(
+        files_under(h.path()).is_empty(),
+        "{:?}",
+        files_under(h.path()).keys()
+    );
+    assert_eq!(hush.next_upload().unwrap(), UploadTask::Done);
+}
