@@ -6,32 +6,15 @@
 
 mod common;
 
-use ::ohttp::hpke::{Aead as MozAead, Kdf as MozKdf, Kem as MozKem};
 use common::*;
 use hush_core::ohttp::KeyConfigs;
 use hush_core::upload::{UploadRequest, UploadResult, UploadTask, Verdict};
 use hush_core::Hush;
 
-fn gateway() -> (::ohttp::Server, KeyConfigs) {
-    let config = ::ohttp::KeyConfig::new(
-        7,
-        MozKem::X25519Sha256,
-        vec![::ohttp::SymmetricSuite::new(
-            MozKdf::HkdfSha256,
-            MozAead::Aes128Gcm,
-        )],
-    )
-    .unwrap();
-    let list = ::ohttp::KeyConfig::encode_list(&[&config]).unwrap();
-    (
-        ::ohttp::Server::new(config).unwrap(),
-        KeyConfigs::parse(&list).unwrap(),
-    )
-}
-
-fn open(h: &Harness, keys: &KeyConfigs) -> Hush {
+/// A core sealing to `keys` (another harness's gateway, for a foreign answer).
+fn open_with(h: &Harness, keys: &[u8]) -> Hush {
     let mut c = h.config();
-    c.keys = keys.clone();
+    c.keys = KeyConfigs::parse(keys).unwrap();
     Hush::open(c).unwrap()
 }
 
@@ -74,15 +57,15 @@ fn answer(server: &::ohttp::Server, request: &UploadRequest, inner_status: u16) 
 #[test]
 fn a_sealed_inner_200_deletes_the_report() {
     let h = Harness::new();
-    let (server, keys) = gateway();
-    let mut hush = open(&h, &keys);
+    let server = &h.gateway.server;
+    let mut hush = h.open();
     pending_report(&h, &mut hush, 3);
     let request = due(&h, &mut hush);
     assert_eq!(
         request.headers,
         [("content-type".to_string(), "message/ohttp-req".to_string())]
     );
-    let result = answer(&server, &request, 200);
+    let result = answer(server, &request, 200);
     assert_eq!(
         hush.upload_finished(&request.id, result).unwrap(),
         Verdict::Delete
@@ -97,11 +80,11 @@ fn a_sealed_inner_200_deletes_the_report() {
 #[test]
 fn a_sealed_inner_400_drops_and_counts_even_under_an_outer_200() {
     let h = Harness::new();
-    let (server, keys) = gateway();
-    let mut hush = open(&h, &keys);
+    let server = &h.gateway.server;
+    let mut hush = h.open();
     pending_report(&h, &mut hush, 1);
     let request = due(&h, &mut hush);
-    let result = answer(&server, &request, 400);
+    let result = answer(server, &request, 400);
     assert_eq!(
         hush.upload_finished(&request.id, result).unwrap(),
         Verdict::Drop
@@ -113,13 +96,13 @@ fn a_sealed_inner_400_drops_and_counts_even_under_an_outer_200() {
 #[test]
 fn an_answer_that_does_not_open_keeps_the_report() {
     let h = Harness::new();
-    let (server, keys) = gateway();
-    let mut hush = open(&h, &keys);
+    let server = &h.gateway.server;
+    let mut hush = h.open();
     pending_report(&h, &mut hush, 1);
 
     // Inner 500: retry.
     let first = due(&h, &mut hush);
-    let sealed_500 = answer(&server, &first, 500);
+    let sealed_500 = answer(server, &first, 500);
     assert!(matches!(
         hush.upload_finished(&first.id, sealed_500).unwrap(),
         Verdict::RetryAt(_)
@@ -139,11 +122,11 @@ fn an_answer_that_does_not_open_keeps_the_report() {
     ));
     // A genuine sealed 200, but for another request (a replayed answer).
     let oh = Harness::new();
-    let mut other = open(&oh, &keys);
+    let mut other = open_with(&oh, &h.gateway.keys);
     pending_report(&oh, &mut other, 1);
     let foreign = due(&oh, &mut other);
     let third = due(&h, &mut hush);
-    let replayed = answer(&server, &foreign, 200);
+    let replayed = answer(server, &foreign, 200);
     assert!(matches!(
         hush.upload_finished(&third.id, replayed).unwrap(),
         Verdict::RetryAt(_)
@@ -152,7 +135,7 @@ fn an_answer_that_does_not_open_keeps_the_report() {
     assert_eq!(hush.outbox().entries()[0].attempts, 3);
     // And finally delivered.
     let fourth = due(&h, &mut hush);
-    let ok = answer(&server, &fourth, 200);
+    let ok = answer(server, &fourth, 200);
     assert_eq!(
         hush.upload_finished(&fourth.id, ok).unwrap(),
         Verdict::Delete
@@ -162,8 +145,7 @@ fn an_answer_that_does_not_open_keeps_the_report() {
 #[test]
 fn retry_after_survives_a_restart() {
     let h = Harness::new();
-    let (_server, keys) = gateway();
-    let mut hush = open(&h, &keys);
+    let mut hush = h.open();
     pending_report(&h, &mut hush, 1);
     let request = due(&h, &mut hush);
     let busy = UploadResult::Http {
@@ -178,7 +160,7 @@ fn retry_after_survives_a_restart() {
     assert!(at >= now + 2 * 3_600_000);
     drop(hush);
 
-    let mut hush = open(&h, &keys);
+    let mut hush = h.open();
     match hush.next_upload().unwrap() {
         UploadTask::Wait(ms) => assert_eq!(ms as i64, at - now),
         other => panic!("due too early after restart: {other:?}"),
@@ -189,8 +171,8 @@ fn retry_after_survives_a_restart() {
 #[test]
 fn a_report_in_flight_is_not_handed_out_twice() {
     let h = Harness::new();
-    let (server, keys) = gateway();
-    let mut hush = open(&h, &keys);
+    let server = &h.gateway.server;
+    let mut hush = h.open();
     pending_report(&h, &mut hush, 1);
     pending_report(&h, &mut hush, 2);
     let a = due(&h, &mut hush);
@@ -198,12 +180,12 @@ fn a_report_in_flight_is_not_handed_out_twice() {
     assert_ne!(a.id, b.id);
     assert!(matches!(hush.next_upload().unwrap(), UploadTask::Done));
     // Out of order is fine.
-    let rb = answer(&server, &b, 200);
+    let rb = answer(server, &b, 200);
     assert_eq!(hush.upload_finished(&b.id, rb).unwrap(), Verdict::Delete);
-    let ra = answer(&server, &a, 200);
+    let ra = answer(server, &a, 200);
     assert_eq!(hush.upload_finished(&a.id, ra).unwrap(), Verdict::Delete);
     // Finishing twice, or an id never handed out, changes nothing.
-    let again = answer(&server, &a, 200);
+    let again = answer(server, &a, 200);
     assert_eq!(hush.upload_finished(&a.id, again).unwrap(), Verdict::Drop);
     assert_eq!(
         hush.upload_finished(
@@ -219,12 +201,12 @@ fn a_report_in_flight_is_not_handed_out_twice() {
 #[test]
 fn consent_withdrawn_during_an_upload_keeps_nothing() {
     let h = Harness::new();
-    let (server, keys) = gateway();
-    let mut hush = open(&h, &keys);
+    let server = &h.gateway.server;
+    let mut hush = h.open();
     pending_report(&h, &mut hush, 1);
     let request = due(&h, &mut hush);
     hush.set_collection_enabled(false).unwrap();
-    let result = answer(&server, &request, 200);
+    let result = answer(server, &request, 200);
     assert_eq!(
         hush.upload_finished(&request.id, result).unwrap(),
         Verdict::Drop
@@ -236,4 +218,85 @@ fn consent_withdrawn_during_an_upload_keeps_nothing() {
         files_under(h.path()).keys()
     );
     assert_eq!(hush.next_upload().unwrap(), UploadTask::Done);
+}
+
+/// Outer statuses without a sealed answer: 5xx and 429 retry, other 4xx drop
+/// and count (in the window open when it happened).
+#[test]
+fn outer_statuses_retry_or_drop() {
+    for (status, retry) in [
+        (500, true),
+        (503, true),
+        (429, true),
+        (400, false),
+        (404, false),
+        (413, false),
+    ] {
+        let h = Harness::new();
+        let mut hush = h.open();
+        pending_report(&h, &mut hush, 1);
+        let request = due(&h, &mut hush);
+        let result = UploadResult::Http {
+            status,
+            body: Vec::new(),
+            retry_after_ms: None,
+        };
+        let verdict = hush.upload_finished(&request.id, result).unwrap();
+        assert_eq!(
+            matches!(verdict, Verdict::RetryAt(_)),
+            retry,
+            "{status}: {verdict:?}"
+        );
+        assert_eq!(
+            hush.outbox().entries().len(),
+            usize::from(retry),
+            "{status}"
+        );
+        assert_eq!(
+            hush.pending_report().dropped.rejected_uploads,
+            u64::from(!retry),
+            "{status}"
+        );
+    }
+}
+
+#[test]
+fn uploads_wait_for_the_random_delay_after_the_window_closes() {
+    let h = Harness::new();
+    let mut hush = h.open();
+    pending_report(&h, &mut hush, 1);
+    let now = hush_core::clock::Clock::now_ms(&h.clock);
+    let UploadTask::Wait(ms) = hush.next_upload().unwrap() else {
+        panic!("uploaded at event time")
+    };
+    let not_before = hush.outbox().entries()[0].not_before_ms;
+    assert_eq!(ms as i64, not_before - now);
+    // UploadDelay's default: 10 minutes to 6 hours after the checkpoint that sealed it.
+    assert!(
+        (now + 10 * 60_000..=now + 6 * 3_600_000).contains(&not_before),
+        "{}",
+        not_before - now
+    );
+}
+
+#[test]
+fn after_a_restart_the_same_bytes_are_resent_and_the_answer_still_opens() {
+    let h = Harness::new();
+    let mut hush = h.open();
+    pending_report(&h, &mut hush, 1);
+    let first = due(&h, &mut hush);
+    let verdict = hush
+        .upload_finished(&first.id, UploadResult::TransportError)
+        .unwrap();
+    assert!(matches!(verdict, Verdict::RetryAt(_)));
+    drop(hush);
+    let mut hush = h.open();
+    let again = due(&h, &mut hush);
+    assert_eq!(again.body, first.body);
+    // The response opener was kept on disk beside the ciphertext.
+    let ok = answer(&h.gateway.server, &again, 200);
+    assert_eq!(
+        hush.upload_finished(&again.id, ok).unwrap(),
+        Verdict::Delete
+    );
 }
