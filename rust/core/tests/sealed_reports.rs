@@ -236,3 +236,38 @@ fn a_kill_at_every_step_of_sealing_a_window_never_double_counts_or_loses_it() {
     }
     assert!(completed);
 }
+
+#[test]
+fn a_sealed_window_is_never_replaced_by_its_older_checkpoint() {
+    let mut saw_sealed_before_crash = false;
+    for crash_at in 0..64 {
+        let t = Harness::new();
+        let fs = FaultFs::healthy();
+        let mut h = t.open_with_fs(fs.clone()).unwrap();
+        bookmarks(&mut h, 5);
+        h.checkpoint().unwrap();
+        bookmarks(&mut h, 2); // recorded after the last checkpoint
+        t.clock.advance_ms(DAY_MS);
+        fs.crash_in(crash_at);
+        let _ = h.checkpoint();
+        let sealed_before_crash = std::fs::read_dir(t.path().join("pending"))
+            .unwrap()
+            .any(|e| e.unwrap().path().extension().is_some_and(|x| x == "ohttp"));
+        drop(h);
+
+        let mut h = t.open();
+        h.checkpoint().unwrap();
+        let reports = t.pending_reports(&h);
+        assert_eq!(reports.len(), 1, "kill at step {crash_at}");
+        let n = &reports[0].metrics["bookmarks.added"];
+        // Sealed before the kill: the sealed report (7) must survive. Not
+        // sealed: the checkpoint (5) is all that was ever persisted.
+        let expected = if sealed_before_crash { 7 } else { 5 };
+        assert_eq!(*n, MetricValue::Counter(expected), "kill at step {crash_at}");
+        saw_sealed_before_crash |= sealed_before_crash && fs.crashed();
+        if !fs.crashed() {
+            break;
+        }
+    }
+    assert!(saw_sealed_before_crash, "no step crashed between sealing and the checkpoint");
+}

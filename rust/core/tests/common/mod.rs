@@ -211,6 +211,10 @@ impl FaultFs {
     pub fn healthy() -> Arc<Self> {
         Self::crash_after(i64::MAX)
     }
+    /// Arms the crash: the `n`-th mutating operation from now is the kill.
+    pub fn crash_in(&self, n: i64) {
+        self.ops_left.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
     pub fn crashed(&self) -> bool {
         self.crashed.load(std::sync::atomic::Ordering::SeqCst)
     }
