@@ -184,8 +184,15 @@ impl Hush {
         // A crash after a window was sealed but before the checkpoint forgot
         // it: the sealed copy is the fuller one (it holds events recorded
         // after the checkpoint), so keep it and do not seal the window again.
-        let already_sealed = outbox.entries().iter().any(|m| m.id == window.report_id().hex());
-        let window = if already_sealed { Window::new(&schema, today) } else { window };
+        let already_sealed = outbox
+            .entries()
+            .iter()
+            .any(|m| m.id == window.report_id().hex());
+        let window = if already_sealed {
+            Window::new(&schema, today)
+        } else {
+            window
+        };
         let writer = StateWriter::new(Arc::clone(&fs), data_dir.clone());
         let mut hush = Self {
             schema,

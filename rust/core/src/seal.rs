@@ -21,7 +21,9 @@ pub struct Endpoints {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("endpoint URL must be http(s)://host[:port][/path]")]
+#[error(
+    "endpoint URL must be https://host[:port][/path] (http:// only for a loopback test collector)"
+)]
 pub struct EndpointError;
 
 impl Endpoints {
@@ -47,16 +49,68 @@ impl Endpoints {
     }
 }
 
+/// The authority of an https URL, or of an http URL to this machine (a test
+/// collector on loopback). The body is sealed either way, but plain HTTP
+/// would show the path and headers to the network (P10: no plaintext
+/// transport).
 fn authority_of(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
+    let (rest, https) = match url.strip_prefix("https://") {
+        Some(rest) => (rest, true),
+        None => (url.strip_prefix("http://")?, false),
+    };
     let authority = rest.split(['/', '?', '#']).next()?;
     let ok = !authority.is_empty()
         && authority
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
-    ok.then_some(authority)
+    // Strip a port; an IPv6 literal keeps its brackets.
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty() => {
+            if host.starts_with('[') && !host.ends_with(']') {
+                authority
+            } else {
+                host
+            }
+        }
+        _ => authority,
+    };
+    let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
+    (ok && (https || loopback)).then_some(authority)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_https_except_on_loopback() {
+        for good in [
+            "https://collector.example/gateway",
+            "https://collector.example:8443/g",
+            "http://127.0.0.1:8080/gateway",
+            "http://localhost/gateway",
+            "http://[::1]:9/gateway",
+            "http://[::1]/gateway",
+        ] {
+            assert!(Endpoints::new(good, None).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://collector.example/gateway",
+            "http://127.0.0.1.evil.example/",
+            "http://10.0.0.1/gateway",
+            "http://[::2]:9/gateway",
+            "ftp://collector.example/",
+            "https:///nohost",
+            "collector.example/gateway",
+            "https://user@collector.example/",
+        ] {
+            assert_eq!(Endpoints::new(bad, None), Err(EndpointError), "{bad}");
+        }
+        assert!(Endpoints::new("https://c.example/g", Some("http://relay.example/r")).is_err());
+        let e = Endpoints::new("https://c.example/g", Some("https://relay.example/r")).unwrap();
+        assert_eq!(e.upload_url(), "https://relay.example/r");
+        assert_eq!(e.collector_authority(), "c.example");
+    }
 }
 
 pub struct ReportSealer {

@@ -263,11 +263,18 @@ fn a_sealed_window_is_never_replaced_by_its_older_checkpoint() {
         // Sealed before the kill: the sealed report (7) must survive. Not
         // sealed: the checkpoint (5) is all that was ever persisted.
         let expected = if sealed_before_crash { 7 } else { 5 };
-        assert_eq!(*n, MetricValue::Counter(expected), "kill at step {crash_at}");
+        assert_eq!(
+            *n,
+            MetricValue::Counter(expected),
+            "kill at step {crash_at}"
+        );
         saw_sealed_before_crash |= sealed_before_crash && fs.crashed();
         if !fs.crashed() {
             break;
         }
     }
-    assert!(saw_sealed_before_crash, "no step crashed between sealing and the checkpoint");
+    assert!(
+        saw_sealed_before_crash,
+        "no step crashed between sealing and the checkpoint"
+    );
 }
