@@ -613,7 +613,10 @@ impl Hush {
 
     /// Takes the result of an upload task and applies the policy: delete on
     /// delivery, back off on 5xx/429/transport errors, drop and count on a
-    /// refusal. Retry state is checkpointed at once so it survives a restart.
+    /// refusal. A delivered or dropped report's file is deleted at once; the
+    /// retry bookkeeping is persisted by the next [`Hush::checkpoint`] (or
+    /// [`Hush::prepare_checkpoint`], so the fsync can happen outside a lock),
+    /// which the caller makes right after.
     pub fn upload_finished(
         &mut self,
         id: &str,
@@ -657,7 +660,6 @@ impl Hush {
             Verdict::RetryAt(_) => {}
         }
         self.changes += 1;
-        self.checkpoint()?;
         Ok(verdict)
     }
 

@@ -158,6 +158,7 @@ fn retry_after_survives_a_restart() {
         panic!("503 is retried")
     };
     assert!(at >= now + 2 * 3_600_000);
+    hush.checkpoint().unwrap();
     drop(hush);
 
     let mut hush = h.open();
@@ -289,6 +290,7 @@ fn after_a_restart_the_same_bytes_are_resent_and_the_answer_still_opens() {
         .upload_finished(&first.id, UploadResult::TransportError)
         .unwrap();
     assert!(matches!(verdict, Verdict::RetryAt(_)));
+    hush.checkpoint().unwrap();
     drop(hush);
     let mut hush = h.open();
     let again = due(&h, &mut hush);

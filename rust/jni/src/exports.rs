@@ -438,10 +438,15 @@ pub fn upload_finished<'l>(
                 retry_after_ms: optional_i64(retry_after_ms),
             }
         };
-        registry::with(handle, |i| {
+        let write = registry::with(handle, |i| {
             i.hush.upload_finished(id.as_str(), result)?;
-            Ok(())
-        })
+            Ok(i.hush.prepare_checkpoint()?)
+        })?;
+        // Persist the retry state after releasing the core's lock.
+        if let Some(write) = write {
+            write.commit().map_err(hush_core::StoreError::from)?;
+        }
+        Ok(())
     })
 }
 

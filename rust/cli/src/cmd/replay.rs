@@ -392,6 +392,8 @@ fn flush(
                     Verdict::RetryAt(_) => uploads.retrying += 1,
                     Verdict::Drop => uploads.dropped += 1,
                 }
+                // Persist the retry bookkeeping before the next attempt.
+                hush.checkpoint().map_err(|e| e.to_string())?;
             }
             UploadTask::Wait(ms) => {
                 // The hourly quota, or a window the clock jump closed. Wait it
