@@ -194,11 +194,12 @@ impl Hush {
             window
         };
         let writer = StateWriter::new(Arc::clone(&fs), data_dir.clone());
+        let sealer = ReportSealer::new(keys, endpoints, &schema);
         let mut hush = Self {
             schema,
             environment,
             anonymizer,
-            sealer: ReportSealer::new(keys, endpoints),
+            sealer,
             tabs: Tabs::default(),
             collection_enabled: collection_enabled == Some(true),
             enhanced_incognito,

@@ -4,9 +4,11 @@
 //! sealed answer can be read after a restart) followed by the encapsulated
 //! request: ciphertext and key material that cannot decrypt the request.
 
+use crate::anonymize::Anonymizer;
 use crate::ohttp::{self, KeyConfigs, SealError};
 use crate::padding;
 use crate::report::Report;
+use crate::schema::Schema;
 
 /// Path of the report resource inside the sealed request.
 pub const REPORT_PATH: &str = "/report";
@@ -116,11 +118,37 @@ mod tests {
 pub struct ReportSealer {
     keys: KeyConfigs,
     endpoints: Endpoints,
+    /// Every sealed message is padded to this length (P9).
+    padded_len: usize,
 }
 
 impl ReportSealer {
-    pub fn new(keys: KeyConfigs, endpoints: Endpoints) -> Self {
-        Self { keys, endpoints }
+    pub fn new(keys: KeyConfigs, endpoints: Endpoints, schema: &Schema) -> Self {
+        let mut sealer = Self {
+            keys,
+            endpoints,
+            padded_len: 0,
+        };
+        let largest = padding::largest_report(schema, Anonymizer::shipped());
+        sealer.padded_len = padding::bucket(sealer.message(&largest).len());
+        sealer
+    }
+
+    /// The length every report's sealed message is padded to.
+    pub fn padded_len(&self) -> usize {
+        self.padded_len
+    }
+
+    fn message(&self, report: &Report) -> Vec<u8> {
+        ohttp::bhttp::encode_request(
+            "POST",
+            "https",
+            self.endpoints.collector_authority(),
+            REPORT_PATH,
+            &[("content-type", "application/json")],
+            &report.to_json(),
+            0,
+        )
     }
 
     pub fn endpoints(&self) -> &Endpoints {
@@ -129,18 +157,11 @@ impl ReportSealer {
 
     /// The body of a pending file for `report`.
     pub fn seal(&self, report: &Report) -> Result<Vec<u8>, SealError> {
-        let json = report.to_json();
-        let mut message = ohttp::bhttp::encode_request(
-            "POST",
-            "https",
-            self.endpoints.collector_authority(),
-            REPORT_PATH,
-            &[("content-type", "application/json")],
-            &json,
-            0,
-        );
-        // RFC 9292 §3.8: trailing zero bytes are padding.
-        message.resize(padding::bucket(message.len()), 0);
+        let mut message = self.message(report);
+        // RFC 9292 §3.8: trailing zero bytes are padding. A report is never
+        // longer than the schema's largest; `bucket` keeps even a broken
+        // invariant from truncating.
+        message.resize(self.padded_len.max(padding::bucket(message.len())), 0);
         let sealed = ohttp::encapsulate(&self.keys, &message)?;
         let mut body = sealed.opener.to_bytes();
         debug_assert_eq!(body.len(), ohttp::OPENER_LEN);

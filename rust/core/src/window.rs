@@ -332,7 +332,7 @@ impl Window {
                     v.copy_from_slice(counts);
                 }
                 (MetricValue::Domain(m), MetricKind::Domain { .. }, Slot::Domain(d)) => {
-                    if m.len() > MAX_DOMAIN_LABELS {
+                    if m.len() > MAX_DOMAIN_LABELS + 1 {
                         return Err(RestoreError::Format);
                     }
                     for (label, n) in m {

@@ -37,10 +37,10 @@ pub struct OutboxLimits {
 
 impl Default for OutboxLimits {
     fn default() -> Self {
-        // A month of daily reports, each a few KiB once padded.
+        // A month of daily reports, 16 KiB each once padded (shipped schema).
         Self {
             max_reports: 32,
-            max_bytes: 512 * 1024,
+            max_bytes: 1024 * 1024,
         }
     }
 }
