@@ -204,3 +204,23 @@ fn reports_hold_no_identifier_and_a_fresh_id_per_window() {
         );
     }
 }
+
+#[test]
+fn a_private_call_after_midnight_does_not_even_close_the_day() {
+    let t = Harness::new();
+    let mut h = t.open();
+    let normal = h.open_tab(false).unwrap();
+    let private = h.open_tab(true).unwrap();
+    every_call(&mut h, normal);
+    h.checkpoint().unwrap();
+    let files = t.files();
+    let report = h.pending_report();
+    t.clock.advance_ms(24 * 3_600_000);
+    every_call(&mut h, private);
+    assert!(
+        h.closed_reports().is_empty(),
+        "a private call rolled the window"
+    );
+    assert_eq!(h.pending_report(), report);
+    assert_eq!(t.files(), files);
+}
