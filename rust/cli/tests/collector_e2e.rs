@@ -17,7 +17,7 @@ fn replay_to_serve_to_query_delivers_each_report_exactly_once() {
     let server = Server::start(&keys, &db);
     let proxy = Proxy::start(Some(server.addr), Fault::Forward);
 
-    // The sample closes day one (2024-03-01) and flushes; day two stays open.
+    // The sample closes day one (`start()`) and flushes; day two stays open.
     let summary = replay(&data, &keys, &proxy.url(), SAMPLE);
     assert_eq!(uploads(&summary), [1, 1, 0, 0], "{summary}");
     assert_eq!(summary["pending_uploads"], 0);
@@ -25,7 +25,7 @@ fn replay_to_serve_to_query_delivers_each_report_exactly_once() {
 
     let q = query(&db, 1);
     assert_eq!(total_reports(&q), 1, "{q}");
-    let d1 = day(&q, "2024-03-01");
+    let d1 = day(&q, &start());
     let m = &d1["metrics"];
     assert_eq!(
         m["tabs.opened"],
@@ -55,7 +55,7 @@ fn replay_to_serve_to_query_delivers_each_report_exactly_once() {
     let q = query(&db, 1);
     assert_eq!(total_reports(&q), 2);
     assert_eq!(
-        day(&q, "2024-03-02")["metrics"]["reader_mode.used"]["sum"],
+        day(&q, &day_after_start(1))["metrics"]["reader_mode.used"]["sum"],
         1,
         "{q}"
     );
@@ -164,7 +164,7 @@ fn no_byte_the_client_sends_holds_a_canary() {
     }
     // The normal tab's data did arrive; the private tab counted only the
     // UI counter, and only while Enhanced incognito was off.
-    let m = &day(&q, START)["metrics"];
+    let m = &day(&q, &start())["metrics"];
     assert_eq!(m["tabs.opened"]["sum"], 1, "{q}");
     assert_eq!(m["tabs.private_opened"]["sum"], 1, "{q}");
     assert_eq!(m["search.engine"]["labels"]["google"], 1, "{q}");

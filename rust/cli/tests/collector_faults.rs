@@ -9,8 +9,6 @@ use std::time::Duration;
 
 use common::*;
 
-const DAY: &str = "2024-03-01";
-
 /// Day one recorded and flushed while the proxy injects `fault`; then the
 /// proxy recovers and a second replay delivers. `stored_during_fault`: the
 /// fault let the report reach the collector (only the answer was lost).
@@ -38,7 +36,7 @@ fn fault_then_recover(fault: Fault, stored_during_fault: bool) {
     assert_eq!(pending_files(&data), 0);
     let q = query(&db, 1);
     assert_eq!(total_reports(&q), 1, "{q}");
-    assert_eq!(day(&q, DAY)["metrics"]["tabs.opened"]["sum"], 7, "{q}");
+    assert_eq!(day(&q, &start())["metrics"]["tabs.opened"]["sum"], 7, "{q}");
 
     // Nothing left to send.
     let summary = replay(&data, &keys, &proxy.url(), FLUSH_ONLY);
@@ -105,7 +103,7 @@ fn collector_down_at_first() {
     assert_eq!(uploads(&summary), [1, 1, 0, 0], "{summary}");
     let q = query(&db, 1);
     assert_eq!(total_reports(&q), 1);
-    assert_eq!(day(&q, DAY)["metrics"]["tabs.opened"]["sum"], 3);
+    assert_eq!(day(&q, &start())["metrics"]["tabs.opened"]["sum"], 3);
     drop(server);
 }
 
@@ -131,9 +129,9 @@ fn refused_with_400_is_dropped_counted_and_never_resent() {
     assert_eq!(uploads(&summary), [1, 1, 0, 0], "{summary}");
     let q = query(&db, 1);
     assert_eq!(total_reports(&q), 1, "{q}");
-    assert!(day(&q, DAY).is_null(), "{q}");
+    assert!(day(&q, &start()).is_null(), "{q}");
     assert_eq!(
-        day(&q, "2024-03-02")["dropped"]["rejected_uploads"],
+        day(&q, &day_after_start(1))["dropped"]["rejected_uploads"],
         1,
         "{q}"
     );
@@ -198,7 +196,7 @@ fn killed_between_upload_and_acknowledgement_resends_and_is_deduplicated() {
     assert_eq!(pending_files(&data), 0);
     let q = query(&db, 1);
     assert_eq!(total_reports(&q), 1, "{q}");
-    assert_eq!(day(&q, DAY)["metrics"]["tabs.opened"]["sum"], 5);
+    assert_eq!(day(&q, &start())["metrics"]["tabs.opened"]["sum"], 5);
     let (_, stderr) = server.stop();
     assert!(
         stderr.contains("1 reports stored, 1 duplicates"),

@@ -73,8 +73,9 @@ fn sealed(keys: &KeyConfigs, method: &str, path: &str, json: &[u8]) -> (Vec<u8>,
 }
 
 fn report(id: &str, metrics: &str) -> Vec<u8> {
+    let day = start();
     format!(
-        r#"{{"format":"hush-report/1","schema_version":1,"report_id":"{id}","day":"2024-03-01","environment":{{"app_version":"14.2","android_api":34,"language":"en"}},"metrics":{metrics}}}"#
+        r#"{{"format":"hush-report/1","schema_version":1,"report_id":"{id}","day":"{day}","environment":{{"app_version":"14.2","android_api":34,"language":"en"}},"metrics":{metrics}}}"#
     )
     .into_bytes()
 }
@@ -259,7 +260,7 @@ fn every_kind_of_bad_request_gets_its_status_and_the_server_keeps_serving() {
     );
     let q = query(&db, 1);
     assert_eq!(total_reports(&q), 1, "{q}");
-    assert_eq!(day(&q, "2024-03-01")["metrics"]["tabs.opened"]["sum"], 2);
+    assert_eq!(day(&q, &start())["metrics"]["tabs.opened"]["sum"], 2);
     let (status, stderr) = server.stop();
     assert!(status.success(), "{stderr}");
     assert!(

@@ -331,11 +331,15 @@ impl Window {
                     }
                     v.copy_from_slice(counts);
                 }
-                (MetricValue::Domain(m), MetricKind::Domain { .. }, Slot::Domain(d)) => {
+                (MetricValue::Domain(m), MetricKind::Domain { cap_per_day }, Slot::Domain(d)) => {
                     if m.len() > MAX_DOMAIN_LABELS + 1 {
                         return Err(RestoreError::Format);
                     }
                     for (label, n) in m {
+                        // No window counts a domain beyond its daily cap.
+                        if *n == 0 || *n > u64::from(*cap_per_day) {
+                            return Err(RestoreError::Schema);
+                        }
                         d.insert(
                             anonymizer.domain_label(label).ok_or(RestoreError::Schema)?,
                             *n,

@@ -106,7 +106,7 @@ async fn gateway(state: &State, req: Request<Incoming>) -> Response<Body> {
         }
     };
 
-    let (status, reason) = match validate::check(&state.schema, &inner) {
+    let (status, reason) = match validate::check(&state.schema, today(), &inner) {
         Err(refusal) => {
             state.stats.invalid.fetch_add(1, Ordering::Relaxed);
             (refusal.status, refusal.reason)
@@ -183,4 +183,11 @@ mod tests {
         assert!(!is_media_type(b"", REQUEST_TYPE));
         assert!(!is_media_type(b"message/ohttp-reqx", REQUEST_TYPE));
     }
+}
+
+/// The collector's UTC day, by its own clock.
+fn today() -> hush_core::clock::UtcDay {
+    hush_core::clock::UtcDay::of_ms(hush_core::clock::Clock::now_ms(
+        &hush_core::clock::SystemClock,
+    ))
 }

@@ -7,6 +7,7 @@
 //! have sent is refused, so nothing raw can be smuggled into the store.
 
 use hush_core::anonymize::Anonymizer;
+use hush_core::clock::UtcDay;
 use hush_core::report::Report;
 use hush_core::schema::Schema;
 use hush_core::seal::REPORT_PATH;
@@ -27,8 +28,13 @@ const fn refuse(status: u16, reason: &'static str) -> Refusal {
     Refusal { status, reason }
 }
 
-/// Checks one decrypted request and reduces it to the row to store.
-pub fn check(schema: &Schema, bhttp_request: &[u8]) -> Result<Row, Refusal> {
+/// How old a report's day may be: the outbox holds a month of reports, plus
+/// retries. A day in the future (beyond time-zone skew) is refused too.
+pub const MAX_REPORT_AGE_DAYS: i64 = 40;
+
+/// Checks one decrypted request, received on `today`, and reduces it to the
+/// row to store.
+pub fn check(schema: &Schema, today: UtcDay, bhttp_request: &[u8]) -> Result<Row, Refusal> {
     let message = gateway::decode_request(bhttp_request)
         .map_err(|_| refuse(400, "not a binary HTTP request"))?;
     let control = message.control();
@@ -49,6 +55,10 @@ pub fn check(schema: &Schema, bhttp_request: &[u8]) -> Result<Row, Refusal> {
         RestoreError::Format => refuse(400, "unknown report format or schema version"),
         RestoreError::Schema => refuse(400, "unknown metric, type or label"),
     })?;
+    let day = UtcDay::parse_iso(&report.day).ok_or(refuse(400, "invalid day"))?;
+    if day.0 < today.0 - MAX_REPORT_AGE_DAYS || day.0 > today.0 + 1 {
+        return Err(refuse(400, "day out of range"));
+    }
     // The environment is deliberately not kept: the totals do not need it,
     // and per-report app version + API level + language narrows who sent it.
     Ok(Row {
@@ -84,6 +94,11 @@ mod tests {
         )
     }
 
+    /// The day the test reports are "received" on.
+    fn today() -> UtcDay {
+        UtcDay::parse_iso("2024-03-02").unwrap()
+    }
+
     fn report(metrics: &str) -> Vec<u8> {
         format!(
             r#"{{"format":"hush-report/1","schema_version":1,"report_id":"00112233445566778899aabbccddeeff","day":"2024-03-01","environment":{{"app_version":"14.2","android_api":34,"language":"en"}},"metrics":{metrics}}}"#
@@ -97,7 +112,7 @@ mod tests {
         let body = report(
             r#"{"tabs.opened":{"counter":3},"search.engine":{"search_engine":{"google":2}}}"#,
         );
-        let row = check(&schema, &request("POST", "/report", &body)).unwrap();
+        let row = check(&schema, today(), &request("POST", "/report", &body)).unwrap();
         assert_eq!(row.report_id, "00112233445566778899aabbccddeeff");
         assert_eq!(row.day, "2024-03-01");
         assert_eq!(
@@ -145,6 +160,38 @@ mod tests {
                 ),
                 400,
             ),
+            // Beyond the daily cap (1 for the shipped schema): no client sends it.
+            (
+                request(
+                    "POST",
+                    "/report",
+                    &report(r#"{"page.domain":{"domain":{"wikipedia.org":1000000}}}"#),
+                ),
+                400,
+            ),
+            // Days too old or in the future.
+            (
+                request(
+                    "POST",
+                    "/report",
+                    &String::from_utf8(ok.clone())
+                        .unwrap()
+                        .replace("2024-03-01", "2024-01-01")
+                        .into_bytes(),
+                ),
+                400,
+            ),
+            (
+                request(
+                    "POST",
+                    "/report",
+                    &String::from_utf8(ok.clone())
+                        .unwrap()
+                        .replace("2024-03-01", "2099-01-01")
+                        .into_bytes(),
+                ),
+                400,
+            ),
             (
                 request(
                     "POST",
@@ -170,8 +217,12 @@ mod tests {
             (b"\x05garbage".to_vec(), 400),
         ];
         for (i, (req, status)) in cases.iter().enumerate() {
-            assert_eq!(check(&schema, req).unwrap_err().status, *status, "case {i}");
+            assert_eq!(
+                check(&schema, today(), req).unwrap_err().status,
+                *status,
+                "case {i}"
+            );
         }
-        assert!(check(&schema, &request("POST", "/report", &ok)).is_ok());
+        assert!(check(&schema, today(), &request("POST", "/report", &ok)).is_ok());
     }
 }

@@ -17,7 +17,19 @@ use serde_json::Value;
 pub const HUSH: &str = env!("CARGO_BIN_EXE_hush");
 /// Per-attempt upload timeout the replays in these tests use.
 pub const UPLOAD_TIMEOUT_MS: u64 = 1000;
-pub const START: &str = "2024-03-01";
+/// The replays' first day: ten days ago, so the collector (which refuses
+/// days more than 40 days old or in the future) accepts it by its own clock.
+pub fn start() -> String {
+    day_after_start(0)
+}
+
+/// `n` days after [`start`].
+pub fn day_after_start(n: i64) -> String {
+    let today = hush_core::clock::UtcDay::of_ms(hush_core::clock::Clock::now_ms(
+        &hush_core::clock::SystemClock,
+    ));
+    hush_core::clock::UtcDay(today.0 - 10 + n).iso()
+}
 
 /// A key directory from `hush keygen`.
 pub fn keygen(dir: &Path) -> PathBuf {
@@ -141,7 +153,7 @@ pub fn wait_bounded(child: &mut Child, limit: Duration) -> ExitStatus {
 /// Arguments of `hush replay` for a trace on stdin.
 pub fn replay_command(data: &Path, keys: &Path, endpoint: Option<&str>) -> Command {
     let mut cmd = Command::new(HUSH);
-    cmd.args(["replay", "-", "--start", START, "--data-dir"])
+    cmd.args(["replay", "-", "--start", &start(), "--data-dir"])
         .arg(data)
         .arg("--keys")
         .arg(keys.join("ohttp-keys"))
