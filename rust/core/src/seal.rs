@@ -80,41 +80,6 @@ fn authority_of(url: &str) -> Option<&str> {
     (ok && (https || loopback)).then_some(authority)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn endpoints_are_https_except_on_loopback() {
-        for good in [
-            "https://collector.example/gateway",
-            "https://collector.example:8443/g",
-            "http://127.0.0.1:8080/gateway",
-            "http://localhost/gateway",
-            "http://[::1]:9/gateway",
-            "http://[::1]/gateway",
-        ] {
-            assert!(Endpoints::new(good, None).is_ok(), "{good}");
-        }
-        for bad in [
-            "http://collector.example/gateway",
-            "http://127.0.0.1.evil.example/",
-            "http://10.0.0.1/gateway",
-            "http://[::2]:9/gateway",
-            "ftp://collector.example/",
-            "https:///nohost",
-            "collector.example/gateway",
-            "https://user@collector.example/",
-        ] {
-            assert_eq!(Endpoints::new(bad, None), Err(EndpointError), "{bad}");
-        }
-        assert!(Endpoints::new("https://c.example/g", Some("http://relay.example/r")).is_err());
-        let e = Endpoints::new("https://c.example/g", Some("https://relay.example/r")).unwrap();
-        assert_eq!(e.upload_url(), "https://relay.example/r");
-        assert_eq!(e.collector_authority(), "c.example");
-    }
-}
-
 pub struct ReportSealer {
     keys: KeyConfigs,
     endpoints: Endpoints,
@@ -173,4 +138,39 @@ impl ReportSealer {
 /// Splits a pending file body back into the response opener and the request.
 pub fn split_pending(body: &[u8]) -> Option<(&[u8], &[u8])> {
     (body.len() > ohttp::OPENER_LEN).then(|| body.split_at(ohttp::OPENER_LEN))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_https_except_on_loopback() {
+        for good in [
+            "https://collector.example/gateway",
+            "https://collector.example:8443/g",
+            "http://127.0.0.1:8080/gateway",
+            "http://localhost/gateway",
+            "http://[::1]:9/gateway",
+            "http://[::1]/gateway",
+        ] {
+            assert!(Endpoints::new(good, None).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://collector.example/gateway",
+            "http://127.0.0.1.evil.example/",
+            "http://10.0.0.1/gateway",
+            "http://[::2]:9/gateway",
+            "ftp://collector.example/",
+            "https:///nohost",
+            "collector.example/gateway",
+            "https://user@collector.example/",
+        ] {
+            assert_eq!(Endpoints::new(bad, None), Err(EndpointError), "{bad}");
+        }
+        assert!(Endpoints::new("https://c.example/g", Some("http://relay.example/r")).is_err());
+        let e = Endpoints::new("https://c.example/g", Some("https://relay.example/r")).unwrap();
+        assert_eq!(e.upload_url(), "https://relay.example/r");
+        assert_eq!(e.collector_authority(), "c.example");
+    }
 }
