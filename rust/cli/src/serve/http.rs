@@ -171,6 +171,13 @@ fn not_allowed(allow: &'static str) -> Response<Body> {
     response
 }
 
+/// The collector's UTC day, by its own clock.
+fn today() -> hush_core::clock::UtcDay {
+    hush_core::clock::UtcDay::of_ms(hush_core::clock::Clock::now_ms(
+        &hush_core::clock::SystemClock,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,11 +190,4 @@ mod tests {
         assert!(!is_media_type(b"", REQUEST_TYPE));
         assert!(!is_media_type(b"message/ohttp-reqx", REQUEST_TYPE));
     }
-}
-
-/// The collector's UTC day, by its own clock.
-fn today() -> hush_core::clock::UtcDay {
-    hush_core::clock::UtcDay::of_ms(hush_core::clock::Clock::now_ms(
-        &hush_core::clock::SystemClock,
-    ))
 }
