@@ -120,7 +120,15 @@ fn decode_strict(units: &[u16]) -> Option<String> {
     }
     let mut out = String::with_capacity(units.len() * 3);
     for c in char::decode_utf16(units.iter().copied()) {
-        out.push(c.ok()?);
+        match c {
+            Ok(c) => out.push(c),
+            Err(_) => {
+                // Refused, but what was decoded so far is part of a URL:
+                // zero it as `Utf8` would.
+                drop(Utf8(out));
+                return None;
+            }
+        }
     }
     Some(out)
 }

@@ -27,6 +27,8 @@ import java.util.logging.Logger
  * - Headers: only the core's, plus a constant `User-Agent: hush` (the platform
  *   default names the device model on Android). No caches.
  * - Only http and https URLs; the response body is read up to 1 MiB.
+ * - Cancellation: a request cancelled while connecting is dropped before a
+ *   byte of its body is written ([UploadRequest.isCancelled]).
  */
 class HttpUrlConnectionUploader @JvmOverloads constructor(
     val connectTimeoutMs: Int = 15_000,
@@ -61,6 +63,11 @@ class HttpUrlConnectionUploader @JvmOverloads constructor(
             connection.setRequestProperty("User-Agent", "hush")
             for ((name, value) in request.headers) connection.setRequestProperty(name, value)
             connection.setFixedLengthStreamingMode(request.body.size)
+            if (request.isCancelled()) return UploadResponse.TransportError
+            connection.connect()
+            // Connecting can take seconds on a phone: the user may have
+            // switched collection off meanwhile.
+            if (request.isCancelled()) return UploadResponse.TransportError
             connection.outputStream.use { it.write(request.body) }
             val status = connection.responseCode
             val stream = if (status >= 400) connection.errorStream else connection.inputStream

@@ -73,9 +73,11 @@ class Hush private constructor(internal val handle: Long, config: HushConfig) : 
     /**
      * The user's "Usage statistics" switch (P3). Off deletes every unsent
      * byte, in memory and on disk, before this returns (on the calling
-     * thread: a few file deletions). On starts from empty.
+     * thread: a few file deletions), and an upload in progress is dropped
+     * before its body is sent. On starts from empty.
      */
     fun setCollectionEnabled(enabled: Boolean) {
+        if (!enabled) background.cancelUploads()
         NativeBridge.setCollectionEnabled(handle, enabled)
         if (enabled) background.wakeUploads()
     }
@@ -99,9 +101,12 @@ class Hush private constructor(internal val handle: Long, config: HushConfig) : 
     /** Writes a last checkpoint and frees the native core. A second close throws [IllegalStateException]. */
     override fun close() = background.close()
 
-    internal fun changed(private: Boolean) {
-        if (!private) background.changed()
-    }
+    /**
+     * A recording call returned. Private tabs too: with Enhanced incognito
+     * off they may count aggregate counters, which must be saved like any
+     * other; when they recorded nothing the checkpoint finds nothing to write.
+     */
+    internal fun changed() = background.changed()
 
     internal fun own(metric: Metric): Int {
         require(metric.owner === this) { "metric '${metric.name}' belongs to another Hush instance" }

@@ -25,36 +25,36 @@ class Tab internal constructor(private val hush: Hush, private val id: Long, val
      */
     fun pageLoaded(url: String, loadMs: Long) {
         NativeBridge.pageLoaded(hush.handle, id, url, loadMs)
-        hush.changed(isPrivate)
+        hush.changed()
     }
 
     /** A search results page was shown: only the engine is counted, never the query (P6). */
     fun searched(url: String) {
         NativeBridge.searched(hush.handle, id, url)
-        hush.changed(isPrivate)
+        hush.changed()
     }
 
     @JvmOverloads
     fun count(metric: Counter, n: Long = 1) {
         NativeBridge.add(hush.handle, id, hush.own(metric), n)
-        hush.changed(isPrivate)
+        hush.changed()
     }
 
     /** @param label one of the labels the schema declares for [metric]. */
     @JvmOverloads
     fun count(metric: LabeledCounter, label: String, n: Long = 1) {
         NativeBridge.addLabel(hush.handle, id, hush.own(metric), label, n)
-        hush.changed(isPrivate)
+        hush.changed()
     }
 
     fun set(metric: BooleanMetric, value: Boolean) {
         NativeBridge.setBoolean(hush.handle, id, hush.own(metric), value)
-        hush.changed(isPrivate)
+        hush.changed()
     }
 
     fun accumulate(metric: Histogram, value: Long) {
         NativeBridge.accumulate(hush.handle, id, hush.own(metric), value)
-        hush.changed(isPrivate)
+        hush.changed()
     }
 
     /** Closes the tab; a second close throws [IllegalStateException]. */

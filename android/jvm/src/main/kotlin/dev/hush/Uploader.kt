@@ -10,18 +10,27 @@ package dev.hush
  * and reports what happened. It must not follow redirects, send or store
  * cookies, or add headers that identify the device or user (a User-Agent with
  * the device model, for example). Throwing counts as a transport error.
+ *
+ * When the user switches collection off while a request is in progress,
+ * [UploadRequest.isCancelled] turns true: check it after connecting and
+ * before sending the body, and abort if it is (P3: nothing unsent leaves the
+ * device after the switch).
  */
 fun interface Uploader {
     fun upload(request: UploadRequest): UploadResponse
 }
 
 /** One POST: an OHTTP-encapsulated report, already sealed by the core. */
-class UploadRequest(
+class UploadRequest @JvmOverloads constructor(
     val url: String,
     /** Header name to value; `content-type: message/ohttp-req`. */
     val headers: Map<String, String>,
     val body: ByteArray,
-)
+    private val cancelled: () -> Boolean = { false },
+) {
+    /** True once collection was switched off after this request was handed out: do not send it. */
+    fun isCancelled(): Boolean = cancelled()
+}
 
 sealed interface UploadResponse {
     /** The server answered. [retryAfterMs] is its Retry-After, if any. */

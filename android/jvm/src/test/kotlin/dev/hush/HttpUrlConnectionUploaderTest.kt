@@ -141,4 +141,21 @@ class HttpUrlConnectionUploaderTest {
         assertNull(HttpUrlConnectionUploader.parseRetryAfter("-5", now))
         assertNull(HttpUrlConnectionUploader.parseRetryAfter(null, now))
     }
+
+    @Test
+    fun `a request cancelled before or while connecting sends no body`() {
+        val before = UploadRequest(url("/ok"), mapOf("content-type" to "message/ohttp-req"), byteArrayOf(1, 2, 3, 4)) { true }
+        assertIs<UploadResponse.TransportError>(uploader.upload(before))
+        // Cancelled once the connection is up: the second check sees it.
+        var checks = 0
+        val during = UploadRequest(url("/ok"), mapOf("content-type" to "message/ohttp-req"), byteArrayOf(1, 2, 3, 4)) {
+            ++checks >= 2
+        }
+        assertIs<UploadResponse.TransportError>(uploader.upload(during))
+        assertTrue(checks >= 2, "the uploader never checked after connecting")
+        // The control: the same request, not cancelled, arrives.
+        assertIs<UploadResponse.Http>(uploader.upload(request("/ok")))
+        Thread.sleep(200) // let the server record anything late
+        assertEquals(1, seen.size, "a cancelled request reached the server")
+    }
 }

@@ -6,8 +6,10 @@ import dev.hush.internal.UploadQueue
 import org.junit.jupiter.api.Test
 import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
+import kotlin.test.assertFalse
 import kotlin.test.assertNull
 import kotlin.test.assertSame
+import kotlin.test.assertTrue
 
 /** The driver does exactly what the core's tasks say (a fake core here). */
 class UploadDriverTest {
@@ -52,5 +54,31 @@ class UploadDriverTest {
         val queue = FakeQueue(*Array(10) { upload("u$it") })
         assertEquals(0L, UploadDriver(queue) { UploadResponse.TransportError }.run(maxUploads = 3))
         assertEquals(3, queue.finished.size)
+    }
+
+    @Test
+    fun `an uploader failing with an Error is a transport error too`() {
+        val queue = FakeQueue(upload("a"), upload("b"))
+        val delay = UploadDriver(queue) { TODO("the app's uploader is unfinished") }.run()
+        assertNull(delay)
+        assertEquals(listOf("a", "b"), queue.finished.map { it.first })
+        assertTrue(queue.finished.all { it.second === UploadResponse.TransportError })
+    }
+
+    @Test
+    fun `switching collection off cancels the request in progress, not later ones`() {
+        val queue = FakeQueue(upload("a"), upload("b"))
+        lateinit var driver: UploadDriver
+        val cancelledSeen = mutableListOf<Boolean>()
+        driver = UploadDriver(queue) { request ->
+            if (cancelledSeen.isEmpty()) {
+                assertFalse(request.isCancelled())
+                driver.cancelInFlight() // the user switches off while this one is connecting
+            }
+            cancelledSeen += request.isCancelled()
+            UploadResponse.TransportError
+        }
+        driver.run()
+        assertEquals(listOf(true, false), cancelledSeen)
     }
 }

@@ -55,6 +55,9 @@ internal class Background(
         }
     }
 
+    /** Collection was switched off: requests in progress must not send their body. */
+    fun cancelUploads() = driver.cancelInFlight()
+
     /** Uploads may be due (collection switched on, for example). */
     fun wakeUploads() {
         try {
@@ -95,11 +98,17 @@ internal class Background(
         wake = if (delay == null) null else executor.schedule({ quietly { upload() } }, delay.coerceIn(0, periodMs), TimeUnit.MILLISECONDS)
     }
 
-    /** Background failures are logged without detail beyond the message (which holds no browsing data). */
+    /**
+     * Background failures are logged without detail beyond the message (which
+     * holds no browsing data). Anything but a VM error is caught: an escaping
+     * throwable would cancel the periodic task for good.
+     */
     private inline fun quietly(block: () -> Unit) {
         try {
             block()
-        } catch (e: RuntimeException) {
+        } catch (e: VirtualMachineError) {
+            throw e
+        } catch (e: Throwable) {
             log.log(Level.WARNING, "background work failed: ${e.javaClass.simpleName}: ${e.message}")
         }
     }

@@ -3,6 +3,7 @@ package dev.hush.internal
 import dev.hush.UploadRequest
 import dev.hush.UploadResponse
 import dev.hush.Uploader
+import java.util.concurrent.atomic.AtomicLong
 
 /** The core's side of uploads, as the driver sees it (a seam for tests). */
 interface UploadQueue {
@@ -26,6 +27,14 @@ class NativeUploadQueue(private val handle: Long) : UploadQueue {
  */
 class UploadDriver(private val queue: UploadQueue, private val uploader: Uploader) {
 
+    /** Bumped when collection is switched off: requests handed out before are cancelled. */
+    private val epoch = AtomicLong()
+
+    /** Cancels every request handed out so far (any thread). */
+    fun cancelInFlight() {
+        epoch.incrementAndGet()
+    }
+
     /** Returns null when nothing is pending, else the delay until the next run. */
     fun run(maxUploads: Int = 64): Long? {
         repeat(maxUploads) {
@@ -42,14 +51,20 @@ class UploadDriver(private val queue: UploadQueue, private val uploader: Uploade
 
     private fun perform(task: NativeUploadTask) {
         val id = checkNotNull(task.id) { "upload task without id" }
+        val handedOut = epoch.get()
         val request = UploadRequest(
             url = checkNotNull(task.url) { "upload task without url" },
             headers = parseHeaders(task.headers.orEmpty()),
             body = task.body ?: ByteArray(0),
+            cancelled = { epoch.get() != handedOut },
         )
         val response = try {
             uploader.upload(request)
-        } catch (e: Exception) {
+        } catch (e: VirtualMachineError) {
+            throw e
+        } catch (e: Throwable) {
+            // An app's uploader failing in any way (even `TODO()`) is a
+            // transport error: the report is kept and the thread goes on.
             UploadResponse.TransportError
         }
         queue.finished(id, response)
