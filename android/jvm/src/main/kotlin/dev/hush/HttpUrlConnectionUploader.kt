@@ -80,10 +80,16 @@ class HttpUrlConnectionUploader @JvmOverloads constructor(
         }
     }
 
+    /** Reads at most [MAX_ANSWER] bytes (no `readNBytes`: Android has it only from API 33). */
     private fun readBounded(input: InputStream): ByteArray {
-        val bytes = input.readNBytes(MAX_ANSWER + 1)
-        if (bytes.size > MAX_ANSWER) throw IOException("answer too large")
-        return bytes
+        val out = java.io.ByteArrayOutputStream()
+        val buffer = ByteArray(8192)
+        while (true) {
+            val n = input.read(buffer)
+            if (n < 0) return out.toByteArray()
+            if (out.size() + n > MAX_ANSWER) throw IOException("answer too large")
+            out.write(buffer, 0, n)
+        }
     }
 
     companion object {
