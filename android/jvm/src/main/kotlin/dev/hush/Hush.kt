@@ -90,6 +90,14 @@ class Hush private constructor(internal val handle: Long, config: HushConfig) : 
         PendingReport.fromJson(NativeBridge.pendingReport(handle), descriptions())
 
     /**
+     * Writes a checkpoint soon, on Hush's background thread, without
+     * uploading; returns at once. For the moment the app goes to the
+     * background (the Android adapter calls it), where the process may be
+     * killed without notice.
+     */
+    fun checkpointSoon() = background.checkpointNow()
+
+    /**
      * Checkpoints and performs every upload that is due now, on the
      * background thread, and returns when that is done. For tests and demos;
      * the app never needs it.

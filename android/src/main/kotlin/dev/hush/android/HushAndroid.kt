@@ -120,7 +120,6 @@ object HushAndroid {
         fun stop() {
             app?.unregisterActivityLifecycleCallbacks(checkpoint)
             settings.stop()
-            checkpoint.stop()
             hush.close()
         }
     }

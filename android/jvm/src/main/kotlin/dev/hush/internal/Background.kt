@@ -55,6 +55,15 @@ internal class Background(
         }
     }
 
+    /** A checkpoint now, on this thread, without uploading; returns at once. */
+    fun checkpointNow() {
+        try {
+            executor.execute { quietly { NativeBridge.checkpoint(handle) } }
+        } catch (e: RejectedExecutionException) {
+            // Closing: the final checkpoint covers it.
+        }
+    }
+
     /** Collection was switched off: requests in progress must not send their body. */
     fun cancelUploads() = driver.cancelInFlight()
 
