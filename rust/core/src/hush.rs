@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::anonymize::{Anonymizer, Environment, PageOutcome, SearchOutcome};
 use crate::clock::{Clock, UtcDay};
+use crate::history::{self, SentOutcome, SentRecord};
 use crate::ohttp::{KeyConfigs, SealError};
 use crate::random;
 use crate::report::Report;
@@ -127,6 +128,8 @@ pub struct Hush {
     outbox: Outbox,
     upload_delay: UploadDelay,
     upload_policy: UploadPolicy,
+    /// What became of sealed reports (P13).
+    sent: Vec<SentRecord>,
     /// Uploads handed out and not yet finished: id and response opener.
     in_flight: Vec<(String, Vec<u8>)>,
     /// Start times of recent uploads, for the hourly quota.
@@ -163,14 +166,14 @@ impl Hush {
         let now = clock.now_ms();
         let today = UtcDay::of_ms(now);
         let anonymizer = Anonymizer::shipped();
-        let (window, metas, corrupt) = match state_file::load(fs.as_ref(), &data_dir)? {
-            Loaded::Fresh => (Window::new(&schema, today), Vec::new(), false),
-            Loaded::Corrupt => (Window::new(&schema, today), Vec::new(), true),
+        let (window, metas, sent, corrupt) = match state_file::load(fs.as_ref(), &data_dir)? {
+            Loaded::Fresh => (Window::new(&schema, today), Vec::new(), Vec::new(), false),
+            Loaded::Corrupt => (Window::new(&schema, today), Vec::new(), Vec::new(), true),
             Loaded::Loaded(data) => match Window::from_report(&data.window, &schema, anonymizer) {
-                Ok(w) => (w, data.uploads, false),
+                Ok(w) => (w, data.uploads, data.sent, false),
                 // Valid file, but not for this schema (e.g. an app update
                 // changed it): the old day cannot be reported faithfully.
-                Err(_) => (Window::new(&schema, today), data.uploads, true),
+                Err(_) => (Window::new(&schema, today), data.uploads, data.sent, true),
             },
         };
         let delay = upload_delay;
@@ -208,6 +211,7 @@ impl Hush {
             outbox,
             upload_delay,
             upload_policy,
+            sent,
             in_flight: Vec::new(),
             recent_starts: Vec::new(),
             clock,
@@ -276,6 +280,7 @@ impl Hush {
         self.window = Window::new(&self.schema, today);
         self.closed.clear();
         self.in_flight.clear();
+        self.sent.clear();
         self.changes += 1;
         let (fs, dir, outbox) = (self.fs.as_ref(), &self.data_dir, &mut self.outbox);
         self.writer.wipe(self.changes, || {
@@ -544,10 +549,17 @@ impl Hush {
             let report = w.to_report(&self.schema, &self.environment);
             let sealed = self.sealer.seal(&report)?;
             let not_before = self.clock.now_ms().max(w.day().end_ms()) + jitter(self.upload_delay);
-            let dropped =
-                self.outbox
-                    .push(self.fs.as_ref(), &report.report_id, &sealed, not_before)?;
-            self.window.count_dropped_reports(dropped);
+            let dropped = self.outbox.push(
+                self.fs.as_ref(),
+                &report.report_id,
+                &report.day,
+                &sealed,
+                not_before,
+            )?;
+            self.window.count_dropped_reports(dropped.len() as u64);
+            for meta in dropped {
+                history::record(&mut self.sent, &meta.day, SentOutcome::DroppedForSpace);
+            }
             self.closed.remove(0);
             self.changes += 1;
         }
@@ -561,6 +573,7 @@ impl Hush {
         StateData {
             window: self.window.to_report(&self.schema, &self.environment),
             uploads: self.outbox.entries().to_vec(),
+            sent: self.sent.clone(),
         }
     }
 
@@ -647,15 +660,21 @@ impl Hush {
         let Some(meta) = self.outbox.entry_mut(id) else {
             return Ok(Verdict::Drop);
         };
+        let day = meta.day.clone();
         let verdict = self.upload_policy.verdict(meta, outcome, now, draw);
         match verdict {
-            Verdict::Delete => self.outbox.remove(self.fs.as_ref(), id)?,
+            Verdict::Delete => {
+                self.outbox.remove(self.fs.as_ref(), id)?;
+                history::record(&mut self.sent, &day, SentOutcome::Delivered);
+            }
             Verdict::Drop => {
                 self.outbox.remove(self.fs.as_ref(), id)?;
                 if outcome == Outcome::Rejected {
                     self.window.count_rejected_upload();
+                    history::record(&mut self.sent, &day, SentOutcome::Refused);
                 } else {
                     self.window.count_dropped_reports(1);
+                    history::record(&mut self.sent, &day, SentOutcome::GaveUp);
                 }
             }
             Verdict::RetryAt(_) => {}
@@ -677,6 +696,12 @@ impl Hush {
             .iter()
             .map(|w| w.to_report(&self.schema, &self.environment))
             .collect()
+    }
+
+    /// What became of sealed reports, oldest first: the day and whether it
+    /// was delivered, refused or deleted unsent (P13).
+    pub fn sent_history(&self) -> &[SentRecord] {
+        &self.sent
     }
 
     pub fn outbox(&self) -> &Outbox {

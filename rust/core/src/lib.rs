@@ -8,6 +8,7 @@
 
 pub mod anonymize;
 pub mod clock;
+pub mod history;
 mod hush;
 pub mod ohttp;
 pub mod padding;

@@ -168,6 +168,20 @@ fn the_outbox_drops_the_oldest_report_and_counts_it() {
     let per_report: Vec<u64> = reports.iter().map(|r| r.dropped.reports).collect();
     assert_eq!(per_report, [0, 0, 1]);
     assert_eq!(h.pending_report().dropped.reports, 1);
+    // And the user can see which days went unsent (P13).
+    let record: Vec<_> = h
+        .sent_history()
+        .iter()
+        .map(|s| (s.day.as_str(), s.outcome))
+        .collect();
+    use hush_core::history::SentOutcome::DroppedForSpace;
+    assert_eq!(
+        record,
+        [
+            ("2026-11-21", DroppedForSpace),
+            ("2026-11-22", DroppedForSpace)
+        ]
+    );
     assert_eq!(
         std::fs::read_dir(t.path().join("pending")).unwrap().count(),
         3

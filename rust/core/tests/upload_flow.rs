@@ -302,3 +302,55 @@ fn after_a_restart_the_same_bytes_are_resent_and_the_answer_still_opens() {
         Verdict::Delete
     );
 }
+
+/// P13: the user can see what became of each day's report; the record
+/// survives a restart and goes with everything else when collection is off.
+#[test]
+fn the_record_of_what_was_sent() {
+    use hush_core::history::SentOutcome::{Delivered, GaveUp, Refused};
+    let h = Harness::new();
+    let mut c = h.config();
+    c.upload_policy.max_attempts = 1;
+    let mut hush = Hush::open(c).unwrap();
+    let server = &h.gateway.server;
+    let outcomes = [(200, Delivered), (400, Refused), (0, GaveUp)];
+    let mut days = Vec::new();
+    for (status, _) in outcomes {
+        pending_report(&h, &mut hush, 1);
+        let r = due(&h, &mut hush);
+        days.push(
+            hush.outbox()
+                .entries()
+                .iter()
+                .find(|m| m.id == r.id)
+                .unwrap()
+                .day
+                .clone(),
+        );
+        let result = if status == 0 {
+            UploadResult::TransportError
+        } else {
+            answer(server, &r, status)
+        };
+        hush.upload_finished(&r.id, result).unwrap();
+    }
+    let expected: Vec<_> = days
+        .iter()
+        .cloned()
+        .zip(outcomes.iter().map(|o| o.1))
+        .collect();
+    let seen = |hush: &Hush| -> Vec<_> {
+        hush.sent_history()
+            .iter()
+            .map(|s| (s.day.clone(), s.outcome))
+            .collect()
+    };
+    assert_eq!(seen(&hush), expected);
+    assert_eq!(days[0], "2026-11-21");
+    hush.checkpoint().unwrap();
+    drop(hush);
+    let mut hush = h.open();
+    assert_eq!(seen(&hush), expected, "the record survives a restart");
+    hush.set_collection_enabled(false).unwrap();
+    assert!(hush.sent_history().is_empty());
+}

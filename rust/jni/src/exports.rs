@@ -351,6 +351,19 @@ pub fn pending_report<'l>(env: EnvUnowned<'l>, _class: JClass<'l>, handle: jlong
     })
 }
 
+/// What became of sealed reports (P13), as JSON: `[{"day", "outcome"}]`,
+/// oldest first; `outcome` is delivered, refused, gave_up or dropped_for_space.
+#[jni_mangle("dev.hush.internal.NativeBridge")]
+pub fn sent_history<'l>(env: EnvUnowned<'l>, _class: JClass<'l>, handle: jlong) -> JString<'l> {
+    run(env, |env| {
+        let json = registry::with(handle, |i| {
+            serde_json::to_vec(i.hush.sent_history())
+                .map_err(|_| BridgeError::hush("history could not be encoded"))
+        })?;
+        new_string(env, json)
+    })
+}
+
 /// The schema as JSON: `[{"name", "type", "description", "incognito"}]`,
 /// so Kotlin can describe a report in the schema's own words.
 #[jni_mangle("dev.hush.internal.NativeBridge")]

@@ -27,6 +27,9 @@ pub struct PendingMeta {
     pub not_before_ms: i64,
     /// Failed attempts so far.
     pub attempts: u32,
+    /// The report's UTC day, for the user's record of what was sent.
+    #[serde(default)]
+    pub day: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,11 +113,14 @@ impl Outbox {
         for (id, size) in on_disk {
             match entries.iter_mut().find(|m| m.id == id) {
                 Some(m) => m.size = size,
+                // A file the checkpoint never learnt of: its day is unknown
+                // until it is sent (the history then shows it undated).
                 None => entries.push(PendingMeta {
                     id,
                     size,
                     not_before_ms: fresh_not_before(),
                     attempts: 0,
+                    day: String::new(),
                 }),
             }
         }
@@ -128,16 +134,17 @@ impl Outbox {
         ))
     }
 
-    /// Stores a sealed report. A report with the same id replaces the old one
-    /// (a window re-closed after a crash). Returns how many older reports were
-    /// dropped to stay within bounds.
+    /// Stores a sealed report of `day`. A report with the same id replaces
+    /// the old one (a window re-closed after a crash). Returns the older
+    /// reports dropped to stay within bounds.
     pub fn push(
         &mut self,
         fs: &dyn Fs,
         id: &str,
+        day: &str,
         sealed: &[u8],
         not_before_ms: i64,
-    ) -> io::Result<u64> {
+    ) -> io::Result<Vec<PendingMeta>> {
         if !valid_id(id) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -152,15 +159,16 @@ impl Outbox {
             size: file.len() as u64,
             not_before_ms,
             attempts: 0,
+            day: day.to_owned(),
         });
-        let mut dropped = 0;
+        let mut dropped = Vec::new();
         while self.entries.len() > 1
             && (self.entries.len() > self.limits.max_reports
                 || self.bytes() > self.limits.max_bytes)
         {
-            let oldest = self.entries[0].id.clone();
-            self.remove(fs, &oldest)?;
-            dropped += 1;
+            let oldest = self.entries[0].clone();
+            self.remove(fs, &oldest.id)?;
+            dropped.push(oldest);
         }
         Ok(dropped)
     }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::envelope;
 use super::fs::{tmp_path, Fs};
 use super::outbox::PendingMeta;
+use crate::history::SentRecord;
 use crate::report::Report;
 
 pub(crate) const MAGIC: &[u8; 8] = b"HUSHST01";
@@ -20,6 +21,9 @@ pub const CORRUPT_FILE: &str = "state.corrupt";
 pub struct StateData {
     pub window: Report,
     pub uploads: Vec<PendingMeta>,
+    /// What became of sealed reports, newest last (P13).
+    #[serde(default)]
+    pub sent: Vec<SentRecord>,
 }
 
 #[derive(Debug)]

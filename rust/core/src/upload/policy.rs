@@ -171,6 +171,7 @@ mod tests {
             size: 1024,
             not_before_ms,
             attempts: 0,
+            day: String::new(),
         }
     }
 

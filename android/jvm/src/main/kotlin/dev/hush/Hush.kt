@@ -85,6 +85,18 @@ class Hush private constructor(internal val handle: Long, config: HushConfig) : 
     /** The "Enhanced incognito" switch (P2): on, private tabs record nothing at all. */
     fun setEnhancedIncognito(enabled: Boolean) = NativeBridge.setEnhancedIncognito(handle, enabled)
 
+    /**
+     * What became of each day's sealed report, oldest first (P13): sent,
+     * refused or deleted unsent. A closed day's contents are kept only sealed,
+     * so this says when and whether; what it held is what [pendingReport]
+     * showed until the day closed.
+     */
+    @Suppress("UNCHECKED_CAST")
+    fun sentReports(): List<SentReport> =
+        (Json.parse(NativeBridge.sentHistory(handle)) as List<Map<String, Any?>>).map {
+            SentReport(it["day"] as String, SentReport.Outcome.fromJson(it["outcome"] as String))
+        }
+
     /** Exactly what is waiting to be sent for today; see [PendingReport.describe]. */
     fun pendingReport(): PendingReport =
         PendingReport.fromJson(NativeBridge.pendingReport(handle), descriptions())

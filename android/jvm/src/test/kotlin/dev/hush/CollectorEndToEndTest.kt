@@ -62,6 +62,10 @@ class CollectorEndToEndTest {
                 NativeBridge.testAdvanceClock(7 * 3_600_000L).also { moved += 7 * 3_600_000L }
                 h.flush() // delivers it
                 h.flush() // nothing left: nothing re-sent
+                val sent = h.sentReports()
+                assertEquals(1, sent.size, "$sent")
+                assertEquals(SentReport.Outcome.DELIVERED, sent.single().outcome)
+                assertTrue(sent.single().describe().startsWith("The usage report for ${sent.single().day} (UTC) was sent"))
             }
         } finally {
             NativeBridge.testAdvanceClock(-moved)

@@ -49,6 +49,9 @@ object NativeBridge {
     /** The open window's report, JSON (hush-core `Report`). */
     @JvmStatic external fun pendingReport(handle: Long): String
 
+    /** JSON `[{"day", "outcome"}]`, oldest first. */
+    @JvmStatic external fun sentHistory(handle: Long): String
+
     /** `[{"name","type","description","incognito"}]`. */
     @JvmStatic external fun schemaInfo(handle: Long): String
 

@@ -3,6 +3,7 @@ package dev.hush.bench
 import dev.hush.AppEnvironment
 import dev.hush.Hush
 import dev.hush.HushConfig
+import dev.hush.TestSupport
 import dev.hush.Uploader
 import java.io.File
 import java.nio.file.Files
@@ -22,7 +23,7 @@ object JvmBench {
 
     private fun config(dir: File) = HushConfig(
         dataDir = dir,
-        keyConfig = byteArrayOf(1, 0, 32),
+        keyConfig = TestSupport.KEYS,
         gatewayUrl = "https://collector.example/gateway",
         relayUrl = "https://relay.example/relay",
         environment = env,
