@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use hush_core::anonymize::Environment;
+use hush_core::clock::{Clock, SystemClock, UtcDay};
 use hush_core::ohttp::{self, KeyConfigs, ResponseOpener};
 use hush_core::report::{MetricValue, Report, REPORT_FORMAT};
 
@@ -95,7 +96,13 @@ fn report(run: &str, i: usize) -> Report {
         ),
         (
             "page.domain".into(),
-            MetricValue::Domain(labels(&["wikipedia.org", "google.com", "other"])),
+            // Once per domain and day: the shipped schema's cap.
+            MetricValue::Domain(
+                ["wikipedia.org", "google.com", "other"]
+                    .iter()
+                    .map(|d| (d.to_string(), 1))
+                    .collect(),
+            ),
         ),
         (
             "search.engine".into(),
@@ -107,7 +114,8 @@ fn report(run: &str, i: usize) -> Report {
         schema_version: 1,
         // 16 random bytes per run + the index: distinct within and across runs.
         report_id: format!("{run}{i:016x}"),
-        day: "2024-03-01".into(),
+        // Yesterday: the collector accepts only recent days.
+        day: UtcDay(UtcDay::of_ms(Clock::now_ms(&SystemClock)).0 - 1).iso(),
         environment: Environment::coarse("14.2.7", 34, "en-US").expect("valid"),
         metrics,
         errors: Default::default(),
