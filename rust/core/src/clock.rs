@@ -71,7 +71,19 @@ impl UtcDay {
     }
 
     /// Parses `YYYY-MM-DD`.
+    /// Exactly `YYYY-MM-DD` (what reports carry): no sign, no short fields.
     pub fn parse_iso(s: &str) -> Option<Self> {
+        let b = s.as_bytes();
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        if b.len() != 10
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !digits(0..4)
+            || !digits(5..7)
+            || !digits(8..10)
+        {
+            return None;
+        }
         let mut it = s.split('-');
         let y: i64 = it.next()?.parse().ok()?;
         let m: u32 = it.next()?.parse().ok()?;
@@ -137,6 +149,12 @@ mod tests {
             "2020-01-32",
             "x",
             "2020-1-1-1",
+            "+2026-1-5",
+            "2026-1-05",
+            "2026-01-5",
+            "+202-01-05",
+            "2026-01-05 ",
+            "２026-01-05",
         ] {
             assert_eq!(UtcDay::parse_iso(bad), None, "{bad}");
         }

@@ -13,7 +13,7 @@ pub const MAX_RECORDS: usize = 60;
 pub enum SentOutcome {
     /// The collector stored it (or already had it).
     Delivered,
-    /// The collector refused it for good (a 4xx other than 429).
+    /// The collector refused it for good (a 4xx other than 408 and 429).
     Refused,
     /// Too many failed attempts; deleted unsent.
     GaveUp,

@@ -11,13 +11,13 @@ use crate::history::{self, SentOutcome, SentRecord};
 use crate::ohttp::{KeyConfigs, SealError};
 use crate::random;
 use crate::report::Report;
-use crate::schema::{Incognito, MetricId, MetricKind, Schema};
+use crate::schema::{MetricId, MetricKind, Schema};
 use crate::seal::{Endpoints, ReportSealer};
-use crate::store::outbox::{Outbox, OutboxLimits};
+use crate::store::outbox::{Outbox, OutboxLimits, PendingMeta};
 use crate::store::state_file::{self, Loaded, StateData};
 use crate::store::state_writer::{StateWrite, StateWriter};
 use crate::store::{Fs, RealFs};
-use crate::tabs::{Gate, NormalTab, TabError, TabId, Tabs};
+use crate::tabs::{CountPermit, Gate, NormalTab, TabError, TabId, Tabs};
 use crate::upload::policy::{self, Decision, Outcome};
 use crate::upload::{
     UploadPolicy, UploadRequest, UploadResult, UploadTask, Verdict, OHTTP_REQUEST_TYPE,
@@ -166,14 +166,30 @@ impl Hush {
         let now = clock.now_ms();
         let today = UtcDay::of_ms(now);
         let anonymizer = Anonymizer::shipped();
-        let (window, metas, sent, corrupt) = match state_file::load(fs.as_ref(), &data_dir)? {
-            Loaded::Fresh => (Window::new(&schema, today), Vec::new(), Vec::new(), false),
-            Loaded::Corrupt => (Window::new(&schema, today), Vec::new(), Vec::new(), true),
-            Loaded::Loaded(data) => match Window::from_report(&data.window, &schema, anonymizer) {
-                Ok(w) => (w, data.uploads, data.sent, false),
+        let (loaded, corrupt) = match state_file::load(fs.as_ref(), &data_dir)? {
+            Loaded::Fresh => (None, false),
+            Loaded::Corrupt => (None, true),
+            Loaded::Loaded(data) => (Some(*data), false),
+        };
+        let (window, metas, sent, upload_starts, corrupt) = match loaded {
+            None => (
+                Window::new(&schema, today),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                corrupt,
+            ),
+            Some(data) => match Window::from_report(&data.window, &schema, anonymizer) {
+                Ok(w) => (w, data.uploads, data.sent, data.upload_starts, false),
                 // Valid file, but not for this schema (e.g. an app update
                 // changed it): the old day cannot be reported faithfully.
-                Err(_) => (Window::new(&schema, today), data.uploads, data.sent, true),
+                Err(_) => (
+                    Window::new(&schema, today),
+                    data.uploads,
+                    data.sent,
+                    data.upload_starts,
+                    true,
+                ),
             },
         };
         let delay = upload_delay;
@@ -213,7 +229,7 @@ impl Hush {
             upload_policy,
             sent,
             in_flight: Vec::new(),
-            recent_starts: Vec::new(),
+            recent_starts: upload_starts,
             clock,
             fs,
             data_dir,
@@ -228,6 +244,8 @@ impl Hush {
             hush.window.count_dropped_reports(corrupt_pending);
             hush.changes += 1;
         }
+        let over_limits = hush.outbox.trim(hush.fs.as_ref())?;
+        hush.count_dropped_for_space(over_limits);
         if collection_enabled == Some(false) {
             hush.wipe()?;
         }
@@ -281,6 +299,7 @@ impl Hush {
         self.closed.clear();
         self.in_flight.clear();
         self.sent.clear();
+        self.recent_starts.clear();
         self.changes += 1;
         let (fs, dir, outbox) = (self.fs.as_ref(), &self.data_dir, &mut self.outbox);
         self.writer.wipe(self.changes, || {
@@ -293,7 +312,9 @@ impl Hush {
     // ----- recording -----
 
     /// A page finished loading. Records its reported domain (or `other`, or a
-    /// drop reason) and its load time. Nothing from a private tab.
+    /// drop reason) and its load time. Nothing from a private tab. A browsing
+    /// metric that has expired is counted as an error in the report, not
+    /// raised: the browser cannot stop loading pages.
     pub fn page_loaded(&mut self, tab: TabId, url: &[u8], load_ms: u64) -> Result<(), RecordError> {
         let Some(normal) = self.normal_tab(tab)? else {
             return Ok(());
@@ -302,17 +323,14 @@ impl Hush {
         match self.anonymizer.page(url) {
             PageOutcome::Dropped(reason) => self.window.count_dropped_url(reason),
             PageOutcome::Domain(label) => {
-                if let Some(id) = b.page_load_domain {
-                    if self.live(id) {
-                        if let MetricKind::Domain { cap_per_day } = self.schema.def(id).kind {
-                            self.window.record_domain(&normal, id, label, cap_per_day);
-                        }
+                if let Some(id) = b.page_load_domain.filter(|&id| self.live_or_count(id)) {
+                    if let MetricKind::Domain { cap_per_day } = self.schema.def(id).kind {
+                        self.window.record_domain(&normal, id, label, cap_per_day);
                     }
                 }
-                if let Some(id) = b.page_load_time {
-                    if self.live(id) {
-                        self.window.accumulate(id, self.bucket_of(id, load_ms));
-                    }
+                if let Some(id) = b.page_load_time.filter(|&id| self.live_or_count(id)) {
+                    self.window
+                        .accumulate(&normal, id, self.bucket_of(id, load_ms));
                 }
             }
         }
@@ -328,10 +346,9 @@ impl Hush {
         match self.anonymizer.search(url) {
             SearchOutcome::Dropped(reason) => self.window.count_dropped_url(reason),
             SearchOutcome::Engine(engine) => {
-                if let Some(id) = self.schema.browsing().search_engine {
-                    if self.live(id) {
-                        self.window.record_engine(&normal, id, engine);
-                    }
+                let id = self.schema.browsing().search_engine;
+                if let Some(id) = id.filter(|&id| self.live_or_count(id)) {
+                    self.window.record_engine(&normal, id, engine);
                 }
             }
         }
@@ -355,11 +372,11 @@ impl Hush {
 
     /// Adds `n` to a counter.
     pub fn add(&mut self, tab: TabId, metric: MetricId, n: u64) -> Result<(), RecordError> {
-        if !self.may_count(tab, metric)? {
+        let Some(permit) = self.may_count(tab, metric)? else {
             return Ok(());
-        }
+        };
         self.check_kind(metric, "counter", |k| matches!(k, MetricKind::Counter))?;
-        self.window.add(metric, n);
+        self.window.add(&permit, metric, n);
         self.changes += 1;
         Ok(())
     }
@@ -372,9 +389,9 @@ impl Hush {
         label: &str,
         n: u64,
     ) -> Result<(), RecordError> {
-        if !self.may_count(tab, metric)? {
+        let Some(permit) = self.may_count(tab, metric)? else {
             return Ok(());
-        }
+        };
         self.check_kind(metric, "labeled_counter", |k| {
             matches!(k, MetricKind::LabeledCounter { .. })
         })?;
@@ -385,7 +402,7 @@ impl Hush {
                 metric: self.schema.def(metric).name.clone(),
             });
         };
-        self.window.add_label(metric, i, n);
+        self.window.add_label(&permit, metric, i, n);
         self.changes += 1;
         Ok(())
     }
@@ -396,12 +413,13 @@ impl Hush {
         metric: MetricId,
         value: bool,
     ) -> Result<(), RecordError> {
-        if self.normal_tab(tab)?.is_none() {
+        let Some(normal) = self.normal_tab(tab)? else {
             return Ok(());
-        }
+        };
+        self.check_own(metric)?;
         self.check_live(metric)?;
         self.check_kind(metric, "boolean", |k| matches!(k, MetricKind::Boolean))?;
-        self.window.set_boolean(metric, value);
+        self.window.set_boolean(&normal, metric, value);
         self.changes += 1;
         Ok(())
     }
@@ -413,15 +431,16 @@ impl Hush {
         metric: MetricId,
         value: u64,
     ) -> Result<(), RecordError> {
-        if self.normal_tab(tab)?.is_none() {
+        let Some(normal) = self.normal_tab(tab)? else {
             return Ok(());
-        }
+        };
+        self.check_own(metric)?;
         self.check_live(metric)?;
         self.check_kind(metric, "histogram", |k| {
             matches!(k, MetricKind::Histogram { .. })
         })?;
         let bucket = self.bucket_of(metric, value);
-        self.window.accumulate(metric, bucket);
+        self.window.accumulate(&normal, metric, bucket);
         self.changes += 1;
         Ok(())
     }
@@ -440,29 +459,56 @@ impl Hush {
         }
     }
 
-    /// The gate for counters: a private tab may bump an `aggregate` counter
-    /// only while Enhanced incognito is off (P2).
+    /// The gate for counters: a private tab gets a permit only for an
+    /// `aggregate` counter while Enhanced incognito is off (P2). `Ok(None)`:
+    /// the call is dropped before anything changes.
     #[inline]
-    fn may_count(&mut self, tab: TabId, metric: MetricId) -> Result<bool, RecordError> {
-        let allowed = match self.tabs.resolve(tab)? {
-            Gate::Normal(_) => true,
+    fn may_count(
+        &mut self,
+        tab: TabId,
+        metric: MetricId,
+    ) -> Result<Option<CountPermit>, RecordError> {
+        let permit = match self.tabs.resolve(tab)? {
+            Gate::Normal(proof) => CountPermit::Normal(proof),
             Gate::Private(private) => {
-                let Some(_permit) = private.aggregate_counter(self.enhanced_incognito) else {
-                    return Ok(false);
-                };
-                self.schema.def(metric).incognito == Incognito::Aggregate
+                if self.enhanced_incognito {
+                    return Ok(None);
+                }
+                self.check_own(metric)?;
+                let class = self.schema.def(metric).incognito;
+                match private.aggregate_counter(self.enhanced_incognito, class) {
+                    Some(permit) => CountPermit::Aggregate(permit),
+                    None => return Ok(None),
+                }
             }
         };
-        if !allowed || !self.collection_enabled {
-            return Ok(false);
+        if !self.collection_enabled {
+            return Ok(None);
         }
+        self.check_own(metric)?;
         self.roll(self.clock.now_ms());
         self.check_live(metric)?;
-        Ok(true)
+        Ok(Some(permit))
+    }
+
+    /// A [`MetricId`] from another instance's schema is refused, never
+    /// indexed: it could name a different metric here, or none.
+    #[inline]
+    fn check_own(&self, metric: MetricId) -> Result<(), RecordError> {
+        match self.schema.get(metric) {
+            Some(_) => Ok(()),
+            None => Err(RecordError::UnknownMetric),
+        }
     }
 
     fn live(&self, metric: MetricId) -> bool {
         !self.schema.def(metric).is_expired(self.window.day())
+    }
+
+    /// For the browsing metrics the schema binds: whether `metric` is live;
+    /// if not, the call is counted as an `expired` error in the report.
+    fn live_or_count(&mut self, metric: MetricId) -> bool {
+        self.check_live(metric).is_ok()
     }
 
     fn check_live(&mut self, metric: MetricId) -> Result<(), RecordError> {
@@ -556,10 +602,7 @@ impl Hush {
                 &sealed,
                 not_before,
             )?;
-            self.window.count_dropped_reports(dropped.len() as u64);
-            for meta in dropped {
-                history::record(&mut self.sent, &meta.day, SentOutcome::DroppedForSpace);
-            }
+            self.count_dropped_for_space(dropped);
             self.closed.remove(0);
             self.changes += 1;
         }
@@ -569,11 +612,25 @@ impl Hush {
         Ok(Some(self.writer.prepare(self.changes, &self.state_data())?))
     }
 
+    /// Reports the outbox dropped to stay within its bounds (P12): counted
+    /// in the next report and shown in the record of what was sent (P13).
+    fn count_dropped_for_space(&mut self, dropped: Vec<PendingMeta>) {
+        if dropped.is_empty() {
+            return;
+        }
+        self.window.count_dropped_reports(dropped.len() as u64);
+        for meta in dropped {
+            history::record(&mut self.sent, &meta.day, SentOutcome::DroppedForSpace);
+        }
+        self.changes += 1;
+    }
+
     fn state_data(&self) -> StateData {
         StateData {
             window: self.window.to_report(&self.schema, &self.environment),
             uploads: self.outbox.entries().to_vec(),
             sent: self.sent.clone(),
+            upload_starts: self.recent_starts.clone(),
         }
     }
 
@@ -616,6 +673,7 @@ impl Hush {
             };
             self.in_flight.push((id.clone(), opener.to_vec()));
             self.recent_starts.push(now);
+            self.changes += 1;
             return Ok(UploadTask::Upload(UploadRequest {
                 id,
                 url: self.sealer.endpoints().upload_url().to_owned(),

@@ -3,6 +3,7 @@
 //! looks a name up again.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde::Deserialize;
 
@@ -15,14 +16,25 @@ const MAX_LABELS: usize = 256;
 const MAX_BUCKETS: usize = 64;
 const MAX_METRICS: usize = 1024;
 
-/// Index of a metric in its [`Schema`].
+/// A metric of one [`Schema`]: its index, and the tag of the schema it came
+/// from, so an id of another schema is refused instead of naming whatever
+/// metric has that index here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MetricId(pub(crate) u32);
+pub struct MetricId {
+    index: u32,
+    schema: u32,
+}
 
 impl MetricId {
     pub fn index(self) -> usize {
-        self.0 as usize
+        self.index as usize
     }
+}
+
+/// Each parsed schema gets its own tag (a clone keeps it: same metrics).
+fn next_schema_tag() -> u32 {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Whether a private tab may ever record a metric (DESIGN.md P2).
@@ -99,8 +111,9 @@ pub struct BrowsingMetrics {
     pub search_engine: Option<MetricId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Schema {
+    tag: u32,
     version: u32,
     metrics: Vec<MetricDef>,
     by_name: HashMap<String, MetricId>,
@@ -163,14 +176,20 @@ impl Schema {
         if raw.metrics.len() > MAX_METRICS {
             return Err(invalid(format!("more than {MAX_METRICS} metrics")));
         }
+        let tag = next_schema_tag();
         let mut metrics = Vec::with_capacity(raw.metrics.len());
         let mut by_name = HashMap::with_capacity(raw.metrics.len());
         for (name, m) in raw.metrics {
             let def = parse_metric(name, m)?;
-            by_name.insert(def.name.clone(), MetricId(metrics.len() as u32));
+            let id = MetricId {
+                index: metrics.len() as u32,
+                schema: tag,
+            };
+            by_name.insert(def.name.clone(), id);
             metrics.push(def);
         }
         let mut schema = Schema {
+            tag,
             version: raw.schema_version,
             metrics,
             by_name,
@@ -221,7 +240,16 @@ impl Schema {
     pub fn id(&self, name: &str) -> Option<MetricId> {
         self.by_name.get(name).copied()
     }
-    pub fn def(&self, id: MetricId) -> &MetricDef {
+    /// The definition of `id`; `None` for an id of another schema.
+    pub fn get(&self, id: MetricId) -> Option<&MetricDef> {
+        if id.schema != self.tag {
+            return None;
+        }
+        self.metrics.get(id.index())
+    }
+    /// The definition of an id already known to be of this schema (the core
+    /// checks at its entry points with [`Schema::get`]).
+    pub(crate) fn def(&self, id: MetricId) -> &MetricDef {
         &self.metrics[id.index()]
     }
     pub fn len(&self) -> usize {
@@ -231,10 +259,13 @@ impl Schema {
         self.metrics.is_empty()
     }
     pub fn metrics(&self) -> impl Iterator<Item = (MetricId, &MetricDef)> {
-        self.metrics
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (MetricId(i as u32), d))
+        self.metrics.iter().enumerate().map(|(i, d)| {
+            let id = MetricId {
+                index: i as u32,
+                schema: self.tag,
+            };
+            (id, d)
+        })
     }
     pub fn browsing(&self) -> BrowsingMetrics {
         self.browsing

@@ -7,6 +7,8 @@
 //! outside this module, so code that records holds proof that the tab was open
 //! and normal. A closed or unknown handle is an error, never a normal record.
 
+use crate::schema::Incognito;
+
 /// Opaque handle of an open tab. The low 32 bits are a slot, the high 32 bits
 /// the slot's generation, so a handle of a closed tab never aliases a new one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,10 +54,24 @@ pub struct PrivateTab(());
 pub struct AggregateOnly(());
 
 impl PrivateTab {
-    /// `None` while Enhanced incognito is on: then a private tab records nothing.
-    pub fn aggregate_counter(&self, enhanced_incognito: bool) -> Option<AggregateOnly> {
-        (!enhanced_incognito).then_some(AggregateOnly(()))
+    /// `None` while Enhanced incognito is on (then a private tab records
+    /// nothing) and for every metric the schema does not mark `aggregate`.
+    pub fn aggregate_counter(
+        &self,
+        enhanced_incognito: bool,
+        class: Incognito,
+    ) -> Option<AggregateOnly> {
+        (!enhanced_incognito && class == Incognito::Aggregate).then_some(AggregateOnly(()))
     }
+}
+
+/// What a counter needs to move: proof of a normal tab, or a private tab's
+/// permit for one `aggregate` counter. The window's counter methods take it,
+/// so no code path can count without passing the gate first.
+#[derive(Debug)]
+pub enum CountPermit {
+    Normal(NormalTab),
+    Aggregate(AggregateOnly),
 }
 
 #[derive(Debug)]
@@ -206,8 +222,14 @@ mod tests {
         let Ok(Gate::Private(private)) = tabs.resolve(p) else {
             panic!("private")
         };
-        assert!(private.aggregate_counter(true).is_none());
-        assert!(private.aggregate_counter(false).is_some());
+        assert!(private
+            .aggregate_counter(true, Incognito::Aggregate)
+            .is_none());
+        assert!(private.aggregate_counter(true, Incognito::Never).is_none());
+        assert!(private.aggregate_counter(false, Incognito::Never).is_none());
+        assert!(private
+            .aggregate_counter(false, Incognito::Aggregate)
+            .is_some());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::anonymize::{Anonymizer, DomainLabel, DropReason, EngineLabel, Environ
 use crate::clock::UtcDay;
 use crate::report::{Dropped, Errors, MetricValue, Report, REPORT_FORMAT};
 use crate::schema::{MetricId, MetricKind, Schema};
-use crate::tabs::NormalTab;
+use crate::tabs::{CountPermit, NormalTab};
 
 /// At most this many distinct domain labels per metric and window; further
 /// new domains count as `other` (P12: memory and report size stay bounded).
@@ -139,16 +139,18 @@ impl Window {
         self.report_id
     }
 
-    // Recording. The caller (the core) has already checked the metric's type,
-    // so a mismatch here is a bug in the core; it is ignored rather than panic.
+    // Recording. Each method takes the gate's proof that the call may record
+    // (a private tab cannot produce one, except a permit for an `aggregate`
+    // counter). The core has already checked the metric's type, so a
+    // mismatch here is a bug in the core; it is ignored rather than panic.
 
-    pub fn add(&mut self, id: MetricId, n: u64) {
+    pub fn add(&mut self, _permit: &CountPermit, id: MetricId, n: u64) {
         if let Some(Slot::Counter(c)) = self.slots.get_mut(id.index()) {
             *c = c.saturating_add(n);
         }
     }
 
-    pub fn add_label(&mut self, id: MetricId, label: usize, n: u64) {
+    pub fn add_label(&mut self, _permit: &CountPermit, id: MetricId, label: usize, n: u64) {
         if let Some(Slot::Labeled(v)) = self.slots.get_mut(id.index()) {
             if let Some(c) = v.get_mut(label) {
                 *c = c.saturating_add(n);
@@ -156,13 +158,13 @@ impl Window {
         }
     }
 
-    pub fn set_boolean(&mut self, id: MetricId, value: bool) {
+    pub fn set_boolean(&mut self, _proof: &NormalTab, id: MetricId, value: bool) {
         if let Some(Slot::Boolean(b)) = self.slots.get_mut(id.index()) {
             *b = Some(value);
         }
     }
 
-    pub fn accumulate(&mut self, id: MetricId, bucket: usize) {
+    pub fn accumulate(&mut self, _proof: &NormalTab, id: MetricId, bucket: usize) {
         if let Some(Slot::Histogram(v)) = self.slots.get_mut(id.index()) {
             if let Some(c) = v.get_mut(bucket) {
                 *c = c.saturating_add(1);

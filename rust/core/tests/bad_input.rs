@@ -131,3 +131,76 @@ fn saturating_counters_never_overflow() {
         MetricValue::Counter(u64::MAX)
     );
 }
+
+#[test]
+fn expired_browsing_metrics_are_counted_not_raised() {
+    let t = Harness::new();
+    let mut c = t.config();
+    c.schema = Schema::from_toml(
+        "schema_version = 1\n\
+         [browsing]\npage_load_domain = \"page.domain\"\n\
+         page_load_time = \"page.load_time_ms\"\nsearch_engine = \"search.engine\"\n\
+         [metrics.\"page.domain\"]\ntype = \"domain\"\ndescription = \"\"\nexpires = \"2026-11-20\"\n\
+         [metrics.\"page.load_time_ms\"]\ntype = \"histogram\"\ndescription = \"\"\n\
+         buckets = [100, 1000]\nexpires = \"2026-11-20\"\n\
+         [metrics.\"search.engine\"]\ntype = \"search_engine\"\ndescription = \"\"\nexpires = \"2026-11-20\"",
+    )
+    .unwrap();
+    let mut h = Hush::open(c).unwrap();
+    let tab = h.open_tab(false).unwrap();
+    // The browser cannot stop loading pages: no error is raised, but every
+    // call is counted so the team sees its schema has run out.
+    h.page_loaded(tab, b"https://www.wikipedia.org/", 300)
+        .unwrap();
+    h.page_loaded(tab, b"https://www.wikipedia.org/x", 300)
+        .unwrap();
+    h.searched(tab, b"https://www.google.com/search?q=x")
+        .unwrap();
+    let r = h.pending_report();
+    assert!(r.metrics.is_empty(), "{r:?}");
+    assert_eq!(r.errors.metrics["page.domain"]["expired"], 2);
+    assert_eq!(r.errors.metrics["page.load_time_ms"]["expired"], 2);
+    assert_eq!(r.errors.metrics["search.engine"]["expired"], 1);
+}
+
+#[test]
+fn a_metric_id_of_another_instance_is_refused_not_indexed() {
+    let t = Harness::new();
+    let mut small = t.config();
+    small.schema = Schema::from_toml(
+        "schema_version = 1\n[metrics.only]\ntype = \"counter\"\ndescription = \"\"\nexpires = \"2028-01-01\"",
+    )
+    .unwrap();
+    let other = Harness::new();
+    let mut h = Hush::open(small).unwrap();
+    let mut big = other.open();
+    let tab = h.open_tab(false).unwrap();
+    // Index 0 exists in both schemas, the last index only in the big one:
+    // neither may record here (one would count the wrong metric, the other
+    // would index out of bounds).
+    let (first, _) = big.schema().metrics().next().unwrap();
+    let (last, _) = big.schema().metrics().last().unwrap();
+    assert!(last.index() >= h.schema().len());
+    let big_tab = big.open_tab(false).unwrap();
+    let big_counter = big.metric("bookmarks.added").unwrap();
+    big.add(big_tab, big_counter, 1).unwrap();
+    for id in [first, last, big_counter] {
+        assert!(matches!(h.add(tab, id, 1), Err(RecordError::UnknownMetric)));
+        assert!(matches!(
+            h.add_label(tab, id, "x", 1),
+            Err(RecordError::UnknownMetric)
+        ));
+        assert!(matches!(
+            h.set_boolean(tab, id, true),
+            Err(RecordError::UnknownMetric)
+        ));
+        assert!(matches!(
+            h.accumulate(tab, id, 1),
+            Err(RecordError::UnknownMetric)
+        ));
+    }
+    assert!(h.pending_report().is_empty());
+    let own = h.metric("only").unwrap();
+    h.add(tab, own, 1).unwrap();
+    assert_eq!(h.pending_report().metrics["only"], MetricValue::Counter(1));
+}

@@ -18,6 +18,37 @@ fn bookmarks(h: &mut Hush, n: u64) {
 }
 
 #[test]
+fn once_sealed_no_file_in_the_data_directory_holds_the_report_in_clear() {
+    let t = Harness::new();
+    let mut h = t.open();
+    // Values that only the closed day holds: a distinctive count and a
+    // domain label (the checkpoint carries them until the day is sealed).
+    bookmarks(&mut h, 987_654_321);
+    let tab = h.open_tab(false).unwrap();
+    h.page_loaded(tab, b"https://www.wikipedia.org/wiki/X", 420)
+        .unwrap();
+    h.checkpoint().unwrap();
+    let before = t.files();
+    assert!(before.values().any(|b| contains(b, "987654321")));
+    assert!(before.values().any(|b| contains(b, "wikipedia.org")));
+
+    t.clock.advance_ms(DAY_MS);
+    h.checkpoint().unwrap();
+    assert_eq!(t.pending_reports(&h).len(), 1);
+    let after = t.files();
+    assert!(after.len() >= 2, "state and one pending report: {after:?}");
+    for (path, bytes) in &after {
+        for clear in ["987654321", "wikipedia.org", "bookmarks.added"] {
+            assert!(
+                !contains(bytes, clear),
+                "{clear} in clear in {} after sealing",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
 fn a_closed_window_is_sealed_and_opens_at_the_collector() {
     let t = Harness::new();
     let mut h = t.open();
@@ -134,6 +165,42 @@ fn every_pending_file_has_one_size_however_much_was_browsed() {
             assert_eq!(bytes.len() as u64, sizes[0], "{}", path.display());
         }
     }
+}
+
+#[test]
+fn reports_beyond_the_outbox_limits_at_start_are_dropped_oldest_first_and_counted() {
+    // Five sealed days under generous limits, then a start with tighter ones
+    // (an app update): the bound holds from the first moment, not from the
+    // next sealed report.
+    let t = Harness::new();
+    let mut h = t.open();
+    for day in 0..5 {
+        bookmarks(&mut h, day + 1);
+        t.clock.advance_ms(DAY_MS);
+        h.checkpoint().unwrap();
+    }
+    assert_eq!(t.pending_reports(&h).len(), 5);
+    drop(h);
+    let mut c = t.config();
+    c.limits = OutboxLimits {
+        max_reports: 2,
+        max_bytes: 1 << 20,
+    };
+    let mut h = Hush::open(c).unwrap();
+    let kept: Vec<MetricValue> = t
+        .pending_reports(&h)
+        .iter()
+        .map(|r| r.metrics["bookmarks.added"].clone())
+        .collect();
+    assert_eq!(kept, [MetricValue::Counter(4), MetricValue::Counter(5)]);
+    assert_eq!(h.pending_report().dropped.reports, 3);
+    assert_eq!(h.sent_history().len(), 3);
+    h.checkpoint().unwrap();
+    let files = t.files();
+    let pending_files = files
+        .keys()
+        .filter(|p| p.starts_with(t.path().join("pending")));
+    assert_eq!(pending_files.count(), 2);
 }
 
 #[test]

@@ -170,6 +170,42 @@ fn retry_after_survives_a_restart() {
 }
 
 #[test]
+fn the_hourly_upload_quota_survives_a_restart() {
+    let h = Harness::new();
+    let config = || {
+        let mut c = h.config();
+        c.upload_policy.max_uploads_per_hour = 1;
+        c.upload_delay = hush_core::UploadDelay {
+            min_ms: 60_000,
+            max_ms: 60_000,
+        };
+        c
+    };
+    let mut hush = Hush::open(config()).unwrap();
+    pending_report(&h, &mut hush, 1);
+    pending_report(&h, &mut hush, 2);
+    assert_eq!(hush.outbox().entries().len(), 2);
+    let first = due(&h, &mut hush);
+    let delivered = answer(&h.gateway.server, &first, 200);
+    assert_eq!(
+        hush.upload_finished(&first.id, delivered).unwrap(),
+        Verdict::Delete
+    );
+    // The second report is due, but the quota is spent for the next hour ...
+    let UploadTask::Wait(before) = hush.next_upload().unwrap() else {
+        panic!("quota of one upload per hour ignored")
+    };
+    assert!(before > 3_500_000, "{before}");
+    hush.checkpoint().unwrap();
+    drop(hush);
+    // ... and a restart does not give it back.
+    let mut hush = Hush::open(config()).unwrap();
+    assert_eq!(hush.next_upload().unwrap(), UploadTask::Wait(before));
+    h.clock.advance_ms(before as i64);
+    assert!(matches!(hush.next_upload().unwrap(), UploadTask::Upload(_)));
+}
+
+#[test]
 fn a_report_in_flight_is_not_handed_out_twice() {
     let h = Harness::new();
     let server = &h.gateway.server;
@@ -229,6 +265,7 @@ fn outer_statuses_retry_or_drop() {
         (500, true),
         (503, true),
         (429, true),
+        (408, true),
         (400, false),
         (404, false),
         (413, false),

@@ -16,7 +16,7 @@ use hush_core::schema::{Incognito, Schema};
 use hush_core::seal::Endpoints;
 use hush_core::tabs::TabId;
 use hush_core::upload::{UploadResult, UploadTask};
-use hush_core::{Config, Hush};
+use hush_core::{Config, Hush, RecordError};
 use jni::jni_mangle;
 use jni::objects::{JByteArray, JClass, JObject, JString};
 use jni::refs::Reference as _;
@@ -254,7 +254,8 @@ pub fn metric<'l>(
         let name = jstr::read_non_empty(env, &name, MAX_NAME, "metric name")?;
         registry::with(handle, |i| {
             let id = i.hush.metric(name.as_str())?;
-            let kind = kind_code(&i.hush.schema().def(id).kind);
+            let def = i.hush.schema().get(id).ok_or(RecordError::UnknownMetric)?;
+            let kind = kind_code(&def.kind);
             Ok((i64::from(kind) << 32) | id.index() as i64)
         })
     })

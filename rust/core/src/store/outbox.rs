@@ -161,6 +161,14 @@ impl Outbox {
             attempts: 0,
             day: day.to_owned(),
         });
+        self.trim(fs)
+    }
+
+    /// Drops the oldest reports until the outbox is within its limits (P12),
+    /// keeping at least the newest; returns what was dropped. [`Outbox::push`]
+    /// calls it; after [`Outbox::load`] the owner does, since files from an
+    /// older run (or tighter limits after an update) may exceed them.
+    pub fn trim(&mut self, fs: &dyn Fs) -> io::Result<Vec<PendingMeta>> {
         let mut dropped = Vec::new();
         while self.entries.len() > 1
             && (self.entries.len() > self.limits.max_reports

@@ -24,6 +24,10 @@ pub struct StateData {
     /// What became of sealed reports, newest last (P13).
     #[serde(default)]
     pub sent: Vec<SentRecord>,
+    /// When uploads started in the last hour, so the hourly quota (P12)
+    /// holds across restarts.
+    #[serde(default)]
+    pub upload_starts: Vec<i64>,
 }
 
 #[derive(Debug)]

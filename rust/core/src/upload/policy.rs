@@ -47,9 +47,9 @@ pub enum Decision {
 pub enum Outcome {
     /// Stored by the collector (or a duplicate it already had).
     Delivered,
-    /// Worth retrying: 5xx, 429, a transport error, an unreadable answer.
+    /// Worth retrying: 5xx, 408, 429, a transport error, an unreadable answer.
     Retry { retry_after_ms: Option<u64> },
-    /// The collector refused it for good (4xx other than 429).
+    /// The collector refused it for good (4xx other than 408 and 429).
     Rejected,
 }
 
@@ -66,7 +66,8 @@ pub enum Verdict {
 pub fn classify_status(status: u16) -> Outcome {
     match status {
         200..=299 => Outcome::Delivered,
-        429 | 500..=599 => Outcome::Retry {
+        // 408: the request was too slow (a weak mobile link), not wrong.
+        408 | 429 | 500..=599 => Outcome::Retry {
             retry_after_ms: None,
         },
         // 1xx/3xx should never reach us (redirects are refused); retry later.
@@ -179,7 +180,7 @@ mod tests {
     fn statuses_map_to_outcomes() {
         assert_eq!(classify_status(200), Outcome::Delivered);
         assert_eq!(classify_status(204), Outcome::Delivered);
-        for s in [429, 500, 502, 503, 599] {
+        for s in [408, 429, 500, 502, 503, 599] {
             assert_eq!(
                 classify_status(s),
                 Outcome::Retry {
