@@ -124,6 +124,31 @@ proptest! {
         prop_assert_eq!(anon.explain(url.as_bytes()), anon.explain(origin.as_bytes()));
     }
 
+    /// A popular domain planted in the path, query or fragment (the way a
+    /// redirector or a search result link carries one) is never what gets
+    /// reported: only the host decides.
+    #[test]
+    fn a_domain_in_the_path_query_or_fragment_is_never_reported(
+        (_, origin, _, _) in url_parts(),
+        i in 0..Anonymizer::shipped().allow_list().len(),
+        place in 0..3usize,
+    ) {
+        let anon = Anonymizer::shipped();
+        let planted = anon.allow_list()[i];
+        let tail = match place {
+            0 => format!("{planted}/login"),
+            1 => format!("redirect?u=https%3A%2F%2F{planted}%2F&to=https://www.{planted}/"),
+            _ => format!("#https://{planted}/"),
+        };
+        let url = format!("{origin}{tail}");
+        let by_host = anon.explain(origin.as_bytes());
+        let whole = anon.explain(url.as_bytes());
+        prop_assert_eq!(&whole, &by_host, "{}", url);
+        if whole.reported.as_deref() == Some(planted) {
+            prop_assert_eq!(by_host.registrable_domain.as_deref(), Some(planted));
+        }
+    }
+
     /// Arbitrary bytes: no panic, and any label is `other` or an entry.
     #[test]
     fn arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300)) {

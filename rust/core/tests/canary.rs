@@ -76,6 +76,17 @@ fn canaries_never_leave_the_call() {
         errors.push(e.to_string());
     }
 
+    // Mid-day the checkpoint holds the open day's aggregates in the clear
+    // (app-private, what `pending_report()` shows): it too must hold only
+    // what the anonymizer let through.
+    h.checkpoint().unwrap();
+    let midday = files_under(t.path());
+    assert!(
+        midday.values().any(|b| contains(b, "wikipedia.org")),
+        "the checkpoint holds today's aggregates"
+    );
+    let open_window = h.pending_report().to_json();
+
     // Close the day, seal it, and start an upload.
     t.clock.advance_ms(DAY_MS);
     h.checkpoint().unwrap();
@@ -95,6 +106,10 @@ fn canaries_never_leave_the_call() {
         .into_iter()
         .map(|(p, b)| (p.display().to_string(), b))
         .collect();
+    for (p, b) in midday {
+        haystacks.push((format!("mid-day {}", p.display()), b));
+    }
+    haystacks.push(("mid-day window".into(), open_window));
     haystacks.push(("opened report".into(), report.into_bytes()));
     haystacks.push(("open window".into(), h.pending_report().to_json()));
     haystacks.push(("upload body".into(), upload.body));
