@@ -52,6 +52,13 @@ fn sample_trace_report_has_no_private_tab_visits_and_no_canary() {
         serde_json::json!({"google": 1})
     );
     assert_eq!(m["bookmarks.added"]["counter"], 1);
+    // Two normal page loads (840 and 1900 ms) and nothing else: the private
+    // tab's 500 ms load of youtube.com, an allow-listed domain no normal tab
+    // visited, would show here and in the domains above.
+    assert_eq!(
+        m["page.load_time_ms"]["histogram"]["counts"],
+        serde_json::json!([0, 0, 0, 1, 1, 0, 0, 0, 0])
+    );
     // The private tab opened a counter, visited a page, searched on Bing and
     // started a download: none of it is there (Enhanced incognito is on).
     for absent in ["tabs.private_opened", "downloads.started"] {
@@ -82,6 +89,10 @@ fn sample_trace_report_has_no_private_tab_visits_and_no_canary() {
         assert!(
             !text.contains("bing"),
             "the private tab's search engine is in {what}"
+        );
+        assert!(
+            !text.contains("youtube"),
+            "the private tab's page is in {what}"
         );
     }
     // The data directory itself holds no report in clear.
