@@ -1,27 +1,42 @@
-//! The collector's Oblivious HTTP gateway, on Mozilla's `ohttp` and `bhttp`
-//! crates: create and load a key directory, open encapsulated requests, seal
-//! responses. `hush open` and `hush serve` use it.
+//! The collector's Oblivious HTTP gateway: create and load a key directory,
+//! open encapsulated requests, seal responses. `hush open` and `hush serve`
+//! use it, without caring which of its two implementations is at work.
 //!
-//! A key directory holds three files:
+//! A key directory holds:
 //! - `ohttp-keys`: the public `application/ohttp-keys` list (one configuration),
 //!   what clients pin and what `hush serve` publishes at `GET /ohttp-keys`;
-//! - `gateway.key`: the X25519 secret key as 64 lowercase hex characters and a
-//!   newline, mode 0600: the `sk` that RFC 9180 §7.1.3 DeriveKeyPair gives, so
-//!   any HPKE implementation (or `X25519(sk, 9)`) can use or check it;
-//! - `gateway.seed`: the DeriveKeyPair input the secret came from, same format
-//!   and mode. `ohttp` 0.8 cannot load a raw X25519 scalar, only derive a key
-//!   from a seed (`KeyConfig::derive`), so the seed is what lets the gateway
-//!   key survive a restart. [`Gateway::load`] checks all three agree.
+//! - `gateway.key`: the X25519 secret key as 64 lowercase hex characters, a
+//!   trailing newline optional, mode 0600: the `sk` that RFC 9180 §7.1.3
+//!   DeriveKeyPair gives, so any HPKE implementation (or `X25519(sk, 9)`) can
+//!   use or check it;
+//! - optionally `gateway.seed`: the DeriveKeyPair input the secret came from,
+//!   same format and mode. `hush keygen` writes it.
+//!
+//! With `gateway.seed`, requests are opened and answers sealed by Mozilla's
+//! `ohttp` crate, an implementation independent of the ring client in
+//! `hush-core` (the interoperability check, and the default): `ohttp` 0.8
+//! cannot load a raw X25519 secret, only derive a key from a seed
+//! (`KeyConfig::derive`), so the seed is what lets it use the key.
+//! [`Gateway::load`] checks that the seed derives the secret.
+//!
+//! Without it (a key made by another tool, or the RFC 9458 Appendix A key),
+//! the second implementation in [`raw_key`] does the same work from the
+//! secret alone, on rust-hpke (which `ohttp` uses underneath) and RustCrypto.
+//!
+//! Either way, X25519 of the secret must be the published public key. Binary
+//! HTTP is decoded with Mozilla's `bhttp` crate.
 //!
 //! Both secrets are created with `create_new` and mode 0600, so they never
 //! exist with wider permissions and an existing key is never overwritten.
+
+mod raw_key;
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Cursor, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use hush_core::ohttp::{KeyConfigError, KeyConfigs};
+use hush_core::ohttp::{KeyConfig, KeyConfigError, KeyConfigs};
 use ohttp::hpke::{Aead, Kdf, Kem};
 use ring::rand::{SecureRandom, SystemRandom};
 use thiserror::Error;
@@ -49,13 +64,8 @@ pub enum GatewayError {
     Io { path: PathBuf, source: io::Error },
     #[error("{} already exists; refusing to overwrite a gateway key", .0.display())]
     SecretExists(PathBuf),
-    #[error("{}: expected 64 lowercase hex characters and a newline", .0.display())]
+    #[error("{}: expected 64 lowercase hex characters (and optionally a newline)", .0.display())]
     BadSecret(PathBuf),
-    #[error(
-        "{}: missing (a key directory from an older `hush keygen` kept the seed in gateway.key; generate a new one)",
-        .0.display()
-    )]
-    MissingSeed(PathBuf),
     #[error("{}: {source}", path.display())]
     BadKeys {
         path: PathBuf,
@@ -65,6 +75,11 @@ pub enum GatewayError {
     KeyMismatch { secret: PathBuf, keys: PathBuf },
     #[error("{} does not derive the secret in {}", .seed.display(), .secret.display())]
     SeedMismatch { seed: PathBuf, secret: PathBuf },
+    #[error(
+        "{}: no suite this gateway can open without {SEED_FILE} (HKDF-SHA256 with AES-128-GCM or ChaCha20-Poly1305)",
+        .0.display()
+    )]
+    NoSupportedSuite(PathBuf),
     #[error("the system random number generator failed")]
     Random,
     #[error("request is for key id {found}, this gateway holds key id {expected}")]
@@ -81,6 +96,8 @@ pub enum GatewayError {
     Bhttp(#[from] bhttp::Error),
     #[error("decrypted request has non-zero bytes in its padding")]
     Padding,
+    #[error("cannot seal the response: {0} failed")]
+    Seal(&'static str),
     #[error("ohttp: {0}")]
     Ohttp(ohttp::Error),
 }
@@ -152,9 +169,23 @@ fn write_secret(path: &Path, bytes: &[u8; SEED_LEN]) -> Result<(), GatewayError>
 
 fn read_secret(path: &Path) -> Result<[u8; SEED_LEN], GatewayError> {
     let text = fs::read_to_string(path).map_err(io_error(path))?;
-    text.strip_suffix('\n')
-        .and_then(from_hex)
-        .ok_or_else(|| GatewayError::BadSecret(path.to_owned()))
+    parse_secret(&text).ok_or_else(|| GatewayError::BadSecret(path.to_owned()))
+}
+
+/// Like [`read_secret`], `None` when the file does not exist.
+fn read_optional_secret(path: &Path) -> Result<Option<[u8; SEED_LEN]>, GatewayError> {
+    match fs::read_to_string(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error(path)(e)),
+        Ok(text) => parse_secret(&text)
+            .map(Some)
+            .ok_or_else(|| GatewayError::BadSecret(path.to_owned())),
+    }
+}
+
+/// 64 lowercase hex characters, then at most one `\n`; nothing else.
+fn parse_secret(text: &str) -> Option<[u8; SEED_LEN]> {
+    from_hex(text.strip_suffix('\n').unwrap_or(text))
 }
 
 /// RFC 9180 §7.1.3 DeriveKeyPair for DHKEM(X25519, HKDF-SHA256): the `sk`
@@ -192,13 +223,31 @@ fn derive(key_id: u8, seed: &[u8]) -> Result<ohttp::KeyConfig, GatewayError> {
 /// A loaded gateway key.
 pub struct Gateway {
     key_id: u8,
-    server: ohttp::Server,
+    opener: Opener,
+}
+
+/// The two implementations behind [`Gateway`].
+enum Opener {
+    /// Mozilla's `ohttp`, with the key derived from `gateway.seed`.
+    Ohttp(Box<ohttp::Server>),
+    /// rust-hpke and RustCrypto, from the raw secret in `gateway.key`.
+    RawKey(raw_key::RawKeyServer),
+}
+
+/// What seals the answer to one opened request, whichever implementation
+/// opened it; consumed by [`seal_response`].
+pub struct ResponseHandle(Sealer);
+
+enum Sealer {
+    Ohttp(ohttp::ServerResponse),
+    RawKey(raw_key::RawKeyResponse),
 }
 
 impl Gateway {
-    /// Load `dir/ohttp-keys`, `dir/gateway.key` and `dir/gateway.seed`, and
-    /// check that they belong together: the secret is what the seed derives,
-    /// and X25519 of the secret is the published public key.
+    /// Load `dir/ohttp-keys`, `dir/gateway.key` and, if present,
+    /// `dir/gateway.seed`, and check that they belong together: the secret is
+    /// what the seed derives, and X25519 of the secret is the published public
+    /// key. With a seed, `ohttp` opens requests; without, [`raw_key`] does.
     pub fn load(dir: &Path) -> Result<Self, GatewayError> {
         let keys_path = dir.join(KEYS_FILE);
         let secret_path = dir.join(SECRET_FILE);
@@ -211,15 +260,14 @@ impl Gateway {
         let published = keys.current();
 
         let secret = read_secret(&secret_path)?;
-        if !seed_path.exists() {
-            return Err(GatewayError::MissingSeed(seed_path));
-        }
-        let seed = read_secret(&seed_path)?;
-        if derive_secret(&seed) != secret {
-            return Err(GatewayError::SeedMismatch {
-                seed: seed_path,
-                secret: secret_path,
-            });
+        let seed = read_optional_secret(&seed_path)?;
+        if let Some(seed) = &seed {
+            if derive_secret(seed) != secret {
+                return Err(GatewayError::SeedMismatch {
+                    seed: seed_path,
+                    secret: secret_path,
+                });
+            }
         }
         if public_of(&secret)[..] != published.public_key()[..] {
             return Err(GatewayError::KeyMismatch {
@@ -227,6 +275,10 @@ impl Gateway {
                 keys: keys_path,
             });
         }
+        let Some(seed) = seed else {
+            return Self::from_secret(published, &secret)
+                .ok_or(GatewayError::NoSupportedSuite(keys_path));
+        };
         let config = derive(published.key_id(), &seed)?;
         // The configuration `ohttp` serves with must be the published one.
         if config_public_key(&config)?[..] != published.public_key()[..] {
@@ -238,7 +290,23 @@ impl Gateway {
         let server = ohttp::Server::new(config).map_err(GatewayError::Ohttp)?;
         Ok(Self {
             key_id: published.key_id(),
-            server,
+            opener: Opener::Ohttp(Box::new(server)),
+        })
+    }
+
+    /// The raw-key gateway for `published`, whose public key the caller has
+    /// checked is X25519 of `secret`; `None` if it offers no suite that
+    /// [`raw_key`] supports.
+    fn from_secret(published: &KeyConfig, secret: &[u8; SEED_LEN]) -> Option<Self> {
+        let aeads = published
+            .suites()
+            .iter()
+            .filter(|suite| suite.kdf == hush_core::ohttp::Kdf::HkdfSha256)
+            .filter_map(|suite| raw_key::Aead::from_id(suite.aead.id()))
+            .collect();
+        Some(Self {
+            key_id: published.key_id(),
+            opener: Opener::RawKey(raw_key::RawKeyServer::new(secret, aeads)?),
         })
     }
 
@@ -247,7 +315,7 @@ impl Gateway {
     pub fn open_request(
         &self,
         encapsulated: &[u8],
-    ) -> Result<(Vec<u8>, ohttp::ServerResponse), GatewayError> {
+    ) -> Result<(Vec<u8>, ResponseHandle), GatewayError> {
         let Some(&key_id) = encapsulated.first() else {
             return Err(GatewayError::Truncated);
         };
@@ -257,27 +325,38 @@ impl Gateway {
                 found: key_id,
             });
         }
-        self.server.decapsulate(encapsulated).map_err(|e| match e {
-            ohttp::Error::Truncated => GatewayError::Truncated,
-            ohttp::Error::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                GatewayError::Truncated
-            }
-            ohttp::Error::Unsupported | ohttp::Error::InvalidKem | ohttp::Error::Format => {
-                GatewayError::Open("unsupported or malformed header")
-            }
-            _ => GatewayError::Decrypt,
-        })
+        match &self.opener {
+            Opener::Ohttp(server) => server
+                .decapsulate(encapsulated)
+                .map(|(request, response)| (request, ResponseHandle(Sealer::Ohttp(response))))
+                .map_err(|e| match e {
+                    ohttp::Error::Truncated => GatewayError::Truncated,
+                    ohttp::Error::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                        GatewayError::Truncated
+                    }
+                    ohttp::Error::Unsupported | ohttp::Error::InvalidKem | ohttp::Error::Format => {
+                        GatewayError::Open("unsupported or malformed header")
+                    }
+                    _ => GatewayError::Decrypt,
+                }),
+            Opener::RawKey(server) => server
+                .decapsulate(encapsulated)
+                .map(|(request, response)| (request, ResponseHandle(Sealer::RawKey(response)))),
+        }
     }
 }
 
 /// Seal a Binary HTTP response for the client whose request gave `handle`.
 pub fn seal_response(
-    handle: ohttp::ServerResponse,
+    handle: ResponseHandle,
     bhttp_response: &[u8],
 ) -> Result<Vec<u8>, GatewayError> {
-    handle
-        .encapsulate(bhttp_response)
-        .map_err(GatewayError::Ohttp)
+    match handle.0 {
+        Sealer::Ohttp(response) => response
+            .encapsulate(bhttp_response)
+            .map_err(GatewayError::Ohttp),
+        Sealer::RawKey(response) => response.encapsulate(bhttp_response),
+    }
 }
 
 /// Decode a known-length Binary HTTP request; whatever follows it must be zero
@@ -332,6 +411,145 @@ mod tests {
         assert_eq!(from_hex(&to_hex(&seed).to_uppercase()), None);
         assert_eq!(from_hex(&to_hex(&seed)[1..]), None);
         assert_eq!(from_hex(&format!("{} ", &to_hex(&seed)[1..])), None);
+    }
+
+    #[test]
+    fn secret_files_take_at_most_one_trailing_newline() {
+        let hex = to_hex(&[0xab; 32]);
+        assert_eq!(parse_secret(&hex), Some([0xab; 32]));
+        assert_eq!(parse_secret(&format!("{hex}\n")), Some([0xab; 32]));
+        for bad in [
+            format!("{hex}\n\n"),
+            format!("{hex}\r\n"),
+            format!("{hex} "),
+            format!(" {hex}"),
+            format!("\n{hex}"),
+            hex.to_uppercase(),
+            hex[2..].to_string(),
+            format!("{hex}00"),
+            String::new(),
+            "\n".to_string(),
+        ] {
+            assert_eq!(parse_secret(&bad), None, "{bad:?}");
+        }
+    }
+
+    /// splitmix64, for reproducible payloads.
+    fn bytes(seed: u64, len: usize) -> Vec<u8> {
+        let mut state = seed;
+        (0..len)
+            .map(|_| {
+                state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                (z ^ (z >> 31)) as u8
+            })
+            .collect()
+    }
+
+    /// The raw-key path against the ring client of hush-core, both ways: the
+    /// client's request opens, and the sealed answer opens with the client's
+    /// stored response opener (RFC 9458 §4.4), for each AEAD.
+    #[test]
+    fn raw_key_requests_and_responses_interoperate_with_the_hush_core_client() {
+        use hush_core::ohttp::{Aead, Kdf, Kem, ResponseOpener, SymmetricSuite};
+        let secret: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(29) ^ 0x5a);
+        let public = public_of(&secret);
+        for (n, aead) in [Aead::Aes128Gcm, Aead::ChaCha20Poly1305]
+            .into_iter()
+            .enumerate()
+        {
+            let suites = vec![SymmetricSuite::new(Kdf::HkdfSha256, aead)];
+            let config = KeyConfig::new(9, Kem::X25519HkdfSha256, &public, suites).unwrap();
+            let gateway = Gateway::from_secret(&config, &secret).unwrap();
+            assert!(matches!(gateway.opener, Opener::RawKey(_)));
+            for (i, len) in [0, 1, 37, 1024, 9000].into_iter().enumerate() {
+                let seed = (n * 100 + i) as u64;
+                let request = bytes(seed, len);
+                let sealed = hush_core::ohttp::encapsulate_to(&config, &request).unwrap();
+                assert_eq!(sealed.opener.aead(), aead);
+                let (opened, handle) = gateway.open_request(&sealed.request).unwrap();
+                assert_eq!(opened, request, "{aead:?} request of {len} bytes");
+
+                let answer = bytes(seed + 50, len / 3);
+                let response = seal_response(handle, &answer).unwrap();
+                // response_nonce (max(Nn, Nk)) || ct || tag.
+                assert_eq!(
+                    response.len(),
+                    aead.response_secret_len() + answer.len() + 16
+                );
+                // As after a restart: the opener the client stored with the report.
+                let opener = ResponseOpener::from_bytes(&sealed.opener.to_bytes()).unwrap();
+                assert_eq!(opener.open(&response).unwrap(), answer, "{aead:?}");
+                for pos in [0, aead.response_secret_len(), response.len() - 1] {
+                    let mut bad = response.clone();
+                    bad[pos] ^= 0x01;
+                    assert!(opener.open(&bad).is_err(), "{aead:?} byte {pos}");
+                }
+                // A fresh response nonce every time: the same answer seals differently.
+                let (_, again) = gateway.open_request(&sealed.request).unwrap();
+                let other = seal_response(again, &answer).unwrap();
+                assert_ne!(other, response);
+                assert_eq!(opener.open(&other).unwrap(), answer);
+            }
+        }
+    }
+
+    #[test]
+    fn the_raw_key_path_needs_a_suite_it_supports() {
+        use hush_core::ohttp::{Aead, Kdf, Kem, SymmetricSuite};
+        let secret = [7; 32];
+        let public = public_of(&secret);
+        let only_aes256 = vec![SymmetricSuite::new(Kdf::HkdfSha256, Aead::Aes256Gcm)];
+        let config = KeyConfig::new(1, Kem::X25519HkdfSha256, &public, only_aes256).unwrap();
+        assert!(Gateway::from_secret(&config, &secret).is_none());
+        let message = GatewayError::NoSupportedSuite(PathBuf::from("k/ohttp-keys")).to_string();
+        assert!(
+            message
+                .starts_with("k/ohttp-keys: no suite this gateway can open without gateway.seed"),
+            "{message}"
+        );
+        // AES-256-GCM is offered too, but requests for it are refused.
+        let suites = vec![
+            SymmetricSuite::new(Kdf::HkdfSha256, Aead::Aes256Gcm),
+            SymmetricSuite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305),
+        ];
+        let config = KeyConfig::new(1, Kem::X25519HkdfSha256, &public, suites).unwrap();
+        let gateway = Gateway::from_secret(&config, &secret).unwrap();
+        let mut request = hush_core::ohttp::encapsulate_to(&config, b"x")
+            .unwrap()
+            .request;
+        assert_eq!(request[6], 3, "ChaCha20-Poly1305 is preferred");
+        gateway.open_request(&request).unwrap();
+        request[6] = 2;
+        assert!(matches!(
+            gateway.open_request(&request),
+            Err(GatewayError::Open(_))
+        ));
+    }
+
+    #[test]
+    fn one_key_directory_opens_alike_with_and_without_its_seed() {
+        let dir = tempfile::tempdir().unwrap();
+        generate(dir.path()).unwrap();
+        let keys = KeyConfigs::parse(&fs::read(dir.path().join(KEYS_FILE)).unwrap()).unwrap();
+        let seeded = Gateway::load(dir.path()).unwrap();
+        assert!(matches!(seeded.opener, Opener::Ohttp(_)));
+        fs::remove_file(dir.path().join(SEED_FILE)).unwrap();
+        // And without the newline keygen writes.
+        let secret_path = dir.path().join(SECRET_FILE);
+        let text = fs::read_to_string(&secret_path).unwrap();
+        fs::write(&secret_path, text.trim_end_matches('\n')).unwrap();
+        let seedless = Gateway::load(dir.path()).unwrap();
+        assert!(matches!(seedless.opener, Opener::RawKey(_)));
+        for gateway in [&seeded, &seedless] {
+            let sealed = hush_core::ohttp::encapsulate(&keys, b"report").unwrap();
+            let (opened, handle) = gateway.open_request(&sealed.request).unwrap();
+            assert_eq!(opened, b"report");
+            let response = seal_response(handle, b"answer").unwrap();
+            assert_eq!(sealed.opener.open(&response).unwrap(), b"answer");
+        }
     }
 
     /// RFC 9180 Appendix A.1.1 (DHKEM(X25519, HKDF-SHA256)): ikmR -> skRm, pkRm.

@@ -147,8 +147,47 @@ fn a_key_directory_whose_seed_and_key_disagree_is_refused() {
         &open(a.path(), false, &sealed),
         "does not derive the secret",
     );
+    // Without the seed the raw-key gateway takes over, and still checks the
+    // secret against the published key.
     std::fs::remove_file(a.path().join("gateway.seed")).unwrap();
-    assert_clean_failure(&open(a.path(), false, &sealed), "gateway.seed: missing");
+    assert_clean_failure(
+        &open(a.path(), false, &sealed),
+        "does not match the public key",
+    );
+    // The right secret, no seed: opens.
+    std::fs::remove_file(a.path().join("gateway.key")).unwrap();
+    std::fs::copy(b.path().join("gateway.key"), a.path().join("gateway.key")).unwrap();
+    std::fs::copy(b.path().join("ohttp-keys"), a.path().join("ohttp-keys")).unwrap();
+    let out = open(a.path(), false, &seal(b.path(), false, b"y"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, b"y");
+}
+
+#[test]
+fn a_malformed_secret_or_seed_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path());
+    let sealed = seal(dir.path(), false, b"x");
+    for name in ["gateway.seed", "gateway.key"] {
+        let path = dir.path().join(name);
+        let good = std::fs::read_to_string(&path).unwrap();
+        for bad in [
+            format!("{good}\n"),
+            good.replace('\n', "\r\n"),
+            good.to_uppercase(),
+            format!(" {good}"),
+            good[2..].to_string(),
+        ] {
+            std::fs::write(&path, &bad).unwrap();
+            let out = open(dir.path(), false, &sealed);
+            assert_clean_failure(&out, &format!("{name}: expected 64 lowercase hex"));
+        }
+        std::fs::write(&path, &good).unwrap();
+    }
 }
 
 #[test]
@@ -314,4 +353,154 @@ fn seal_refuses_a_bad_key_file() {
     std::fs::write(&keys, [0, 3, 1, 0, 0x20]).unwrap();
     let out = hush(&["seal", "--keys", keys.to_str().unwrap()], b"x");
     assert_clean_failure(&out, "truncated: public key needs 32 more byte(s)");
+}
+
+// ----- key directories without gateway.seed: the raw-key gateway -----
+
+/// A key directory from `hush keygen`, then without `gateway.seed`, and
+/// `gateway.key` without its trailing newline.
+fn keygen_seedless(dir: &Path) -> u8 {
+    let key_id = keygen(dir);
+    std::fs::remove_file(dir.join("gateway.seed")).unwrap();
+    let secret = dir.join("gateway.key");
+    let text = std::fs::read_to_string(&secret).unwrap();
+    std::fs::write(&secret, text.strip_suffix('\n').unwrap()).unwrap();
+    key_id
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// RFC 9458 Appendix A: the key configuration, the server's private key skR,
+/// the Binary HTTP request and the encapsulated request.
+const RFC9458_KEY_CONFIG: &str =
+    "01002031e1f05a740102115220e9af918f738674aec95f54db6e04eb705aae8e79815500080001000100010003";
+const RFC9458_SK_R: &str = "3c168975674b2fa8e465970b79c8dcf09f1c741626480bd4c6162fc5b6a98e1a";
+const RFC9458_REQUEST: &str = "00034745540568747470730b6578616d706c652e636f6d012f";
+const RFC9458_ENCAPSULATED_REQUEST: &str = concat!(
+    "010020000100014b28f881333e7c164ffc499ad9796f877f4e1051ee6d31bad1",
+    "9dec96c208b4726374e469135906992e1268c594d2a10c695d858c40a026e796",
+    "5e7d86b83dd440b2c0185204b4d63525"
+);
+
+#[test]
+fn open_reads_the_rfc9458_appendix_a_request_with_only_the_raw_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = unhex(RFC9458_KEY_CONFIG);
+    let mut list = (config.len() as u16).to_be_bytes().to_vec();
+    list.extend_from_slice(&config);
+    std::fs::write(dir.path().join("ohttp-keys"), &list).unwrap();
+    std::fs::write(dir.path().join("gateway.key"), RFC9458_SK_R).unwrap();
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+
+    let request = unhex(RFC9458_ENCAPSULATED_REQUEST);
+    let out = open(dir.path(), true, &request);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stderr.is_empty());
+    assert_eq!(out.stdout, unhex(RFC9458_REQUEST));
+    // A GET without content: `open` without --raw prints nothing, successfully.
+    let out = open(dir.path(), false, &request);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+
+    // The same with the trailing newline keygen writes.
+    std::fs::write(dir.path().join("gateway.key"), format!("{RFC9458_SK_R}\n")).unwrap();
+    assert_eq!(
+        open(dir.path(), true, &request).stdout,
+        unhex(RFC9458_REQUEST)
+    );
+
+    let mut tampered = request.clone();
+    *tampered.last_mut().unwrap() ^= 1;
+    assert_clean_failure(&open(dir.path(), true, &tampered), "decryption failed");
+    let mut other_id = request.clone();
+    other_id[0] = 2;
+    assert_clean_failure(
+        &open(dir.path(), true, &other_id),
+        "key id 2, this gateway holds key id 1",
+    );
+}
+
+#[test]
+fn seedless_seal_then_open_returns_the_content() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen_seedless(dir.path());
+    for payload in [
+        &b""[..],
+        b"{\"day\":\"2026-05-01\"}",
+        &[0u8, 255, 10, 13, 0][..],
+        &[b'x'; 9000][..],
+    ] {
+        let out = open(dir.path(), false, &seal(dir.path(), false, payload));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.stdout, payload);
+        assert!(out.stderr.is_empty());
+    }
+    let message = bhttp::encode_request(
+        "POST",
+        "https",
+        "collector.invalid",
+        "/report",
+        &[("content-type", "application/json")],
+        b"{\"n\":1}",
+        512,
+    );
+    let raw = open(dir.path(), true, &seal(dir.path(), true, &message));
+    assert!(raw.status.success());
+    assert_eq!(raw.stdout, message);
+}
+
+#[test]
+fn seedless_open_refuses_tampering_truncation_and_other_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_id = keygen_seedless(dir.path());
+    let sealed = seal(dir.path(), false, b"a report worth protecting");
+    // Header ids: the unsupported-header error.
+    for pos in [2, 4, 6] {
+        let mut bad = sealed.clone();
+        bad[pos] ^= 0x04;
+        assert_clean_failure(
+            &open(dir.path(), false, &bad),
+            "unsupported or malformed header",
+        );
+    }
+    // enc, ciphertext, tag.
+    for pos in [7, 20, 38, 39, 45, 50, sealed.len() - 1] {
+        let mut bad = sealed.clone();
+        bad[pos] ^= 0x01;
+        assert_clean_failure(&open(dir.path(), false, &bad), "decryption failed");
+    }
+    assert_clean_failure(&open(dir.path(), false, &[]), "truncated");
+    for cut in [1, 7, 30, 38] {
+        assert_clean_failure(&open(dir.path(), false, &sealed[..cut]), "truncated");
+    }
+    for cut in [39, 40, 55, sealed.len() - 16, sealed.len() - 1] {
+        assert_clean_failure(
+            &open(dir.path(), false, &sealed[..cut]),
+            "decryption failed",
+        );
+    }
+    // Another key id.
+    let mut other_id = sealed.clone();
+    other_id[0] = key_id.wrapping_add(1);
+    let message = format!("key id {}, this gateway holds key id {key_id}", other_id[0]);
+    assert_clean_failure(&open(dir.path(), false, &other_id), &message);
+    // Another key with this key id.
+    let other = tempfile::tempdir().unwrap();
+    keygen(other.path());
+    let mut foreign = seal(other.path(), false, b"report");
+    foreign[0] = key_id;
+    assert_clean_failure(&open(dir.path(), false, &foreign), "decryption failed");
 }

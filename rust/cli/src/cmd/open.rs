@@ -9,7 +9,8 @@ use crate::gateway::{self, Gateway};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Key directory written by `hush keygen`.
+    /// Key directory: ohttp-keys and gateway.key, and gateway.seed if present
+    /// (as `hush keygen` writes it).
     #[arg(long, value_name = "DIR")]
     key: PathBuf,
     /// Write the whole decrypted Binary HTTP message instead of its content.

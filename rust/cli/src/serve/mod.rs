@@ -44,7 +44,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Key directory from `hush keygen` (ohttp-keys, gateway.key, gateway.seed).
+    /// Key directory: ohttp-keys and gateway.key, and gateway.seed if present
+    /// (as `hush keygen` writes it).
     #[arg(long, value_name = "DIR")]
     key: PathBuf,
     /// SQLite database of received reports (created if missing).
