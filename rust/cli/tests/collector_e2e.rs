@@ -129,11 +129,107 @@ fn leaks(haystack: &[u8], canaries: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// What legitimately survives anonymization into the canary trace's report
+/// (allow-listed labels, metric names, the day, the report's field names and
+/// format, the inner request's authority): the collector must read it, but the
+/// wire must not show it, in clear or merely encoded.
+fn surviving_plaintext() -> Vec<String> {
+    let mut words: Vec<String> = [
+        "wikipedia.org",
+        "google.com",
+        "google",
+        "bing",
+        "tabs.opened",
+        "tabs.private_opened",
+        "search.engine",
+        "page.domain",
+        "page.load_time_ms",
+        "userinfo",
+        "schema_version",
+        "report_id",
+        "environment",
+        "metrics",
+        "hush-report/1",
+        "collector.invalid",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    words.push(start());
+    words
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Base64 without padding.
+fn base64(bytes: &[u8]) -> String {
+    bytes
+        .chunks(3)
+        .flat_map(|c| {
+            let at = |i: usize| u32::from(c.get(i).copied().unwrap_or(0));
+            let n = at(0) << 16 | at(1) << 8 | at(2);
+            (0..=c.len()).map(move |i| char::from(BASE64[(n >> (18 - 6 * i)) as usize & 63]))
+        })
+        .collect()
+}
+
+/// The forms `word` takes inside any encoding of a message that contains it:
+/// hex in both cases, and for each of the three alignments of base64 (standard
+/// and URL-safe) the characters that depend on `word` alone.
+fn encodings(word: &str) -> Vec<String> {
+    let hex: String = word.bytes().map(|b| format!("{b:02x}")).collect();
+    let mut forms = vec![hex.to_uppercase(), hex];
+    for offset in 0..3 {
+        let encoded = base64(&[&vec![0; offset][..], word.as_bytes()].concat());
+        let (first, end) = ((8 * offset).div_ceil(6), 8 * (offset + word.len()) / 6);
+        let core = encoded[first..end].to_string();
+        forms.push(core.replace('+', "-").replace('/', "_"));
+        forms.push(core);
+    }
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// The surviving plaintext found in `haystack`: in clear (any case), or
+/// encoded (exactly).
+fn plaintext_leaks(haystack: &[u8]) -> Vec<String> {
+    let contains = |needle: &[u8]| haystack.windows(needle.len()).any(|w| w == needle);
+    let words = surviving_plaintext();
+    let mut found = leaks(haystack, &words);
+    for word in &words {
+        for form in encodings(word) {
+            if contains(form.as_bytes()) {
+                found.push(format!("{word} as {form}"));
+            }
+        }
+    }
+    found
+}
+
 #[test]
 fn no_byte_the_client_sends_holds_a_canary() {
     // The detector itself must be able to fail.
     let planted = b"POST /gateway HTTP/1.1\r\nx: https://CanarySub2.google.com\r\n\r\n";
     assert_eq!(leaks(planted, &canaries()), ["canarysub2", "canary"]);
+    // And so must the one for encodings, at every alignment.
+    assert_eq!(base64(b"google"), "Z29vZ2xl");
+    assert_eq!(base64(b"bing?"), "YmluZz8");
+    let report = format!(
+        r#"{{"day":"{}","metrics":{{"tabs.opened":{{"counter":1}}}}}}"#,
+        start()
+    );
+    for prefix in 0..3 {
+        let message = [&b"POST /report "[..prefix * 5], report.as_bytes()].concat();
+        for wire in [base64(&message), hex(&message)] {
+            let found = plaintext_leaks(wire.as_bytes());
+            assert!(
+                found.iter().any(|f| f.starts_with("tabs.opened as ")),
+                "{found:?}"
+            );
+            assert!(found.iter().any(|f| f.starts_with(&start())), "{found:?}");
+        }
+    }
 
     let tmp = tempfile::tempdir().unwrap();
     let keys = keygen(&tmp.path().join("keys"));
@@ -149,6 +245,8 @@ fn no_byte_the_client_sends_holds_a_canary() {
     for request in &captured {
         assert!(request.len() > 1024, "a padded, sealed report was sent");
         assert_eq!(leaks(request, &canaries()), Vec::<String>::new());
+        // Ciphertext, not an encoding: nothing the collector will read shows.
+        assert_eq!(plaintext_leaks(request), Vec::<String>::new());
     }
     // Nor does anything the collector decrypted and stored.
     let q = query(&db, 1);
@@ -173,6 +271,14 @@ fn no_byte_the_client_sends_holds_a_canary() {
         m["search.engine"]["labels"].get("duckduckgo").is_none(),
         "{q}"
     );
+    // What the wire hid did arrive: the plaintext checked for above is real.
+    assert_eq!(m["page.domain"]["labels"]["wikipedia.org"], 1, "{q}");
+    assert_eq!(m["page.domain"]["labels"]["google.com"], 1, "{q}");
+    assert_eq!(day(&q, &start())["dropped"]["urls"]["userinfo"], 1, "{q}");
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[test]
@@ -220,5 +326,30 @@ fn query_hides_labels_seen_in_fewer_than_k_reports() {
     assert_eq!(
         q["days"][0]["metrics"]["search.engine"]["labels"],
         json!({})
+    );
+}
+
+#[test]
+fn a_collector_without_gateway_seed_opens_reports_and_seals_answers() {
+    // Only ohttp-keys and gateway.key: the raw-key gateway opens the request
+    // and seals the answer the client must open before deleting its copy.
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = keygen(&tmp.path().join("keys"));
+    std::fs::remove_file(keys.join("gateway.seed")).unwrap();
+    let db = tmp.path().join("collector.db");
+    let data = tmp.path().join("device");
+    let server = Server::start(&keys, &db);
+
+    let summary = replay(&data, &keys, &server.gateway_url(), &one_day_trace(4));
+    assert_eq!(uploads(&summary), [1, 1, 0, 0], "{summary}");
+    assert_eq!(pending_files(&data), 0);
+    let q = query(&db, 1);
+    assert_eq!(total_reports(&q), 1, "{q}");
+    assert_eq!(day(&q, &start())["metrics"]["tabs.opened"]["sum"], 4, "{q}");
+    let (status, stderr) = server.stop();
+    assert!(status.success(), "{stderr}");
+    assert!(
+        stderr.contains("1 reports stored, 0 duplicates"),
+        "{stderr}"
     );
 }

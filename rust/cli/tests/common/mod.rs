@@ -17,6 +17,11 @@ use serde_json::Value;
 pub const HUSH: &str = env!("CARGO_BIN_EXE_hush");
 /// Per-attempt upload timeout the replays in these tests use.
 pub const UPLOAD_TIMEOUT_MS: u64 = 1000;
+/// How long the proxy holds a connection it does not answer ([`Fault::Hang`],
+/// [`Fault::ForwardThenNotify`]), unless the client hangs up first: far longer
+/// than [`UPLOAD_TIMEOUT_MS`] and any scheduling delay on a loaded machine, so
+/// a client that returns early can only have timed out (or been killed).
+pub const HANG: Duration = Duration::from_secs(30);
 /// The replays' first day: ten days ago, so the collector (which refuses
 /// days more than 40 days old or in the future) accepts it by its own clock.
 pub fn start() -> String {
@@ -152,12 +157,22 @@ pub fn wait_bounded(child: &mut Child, limit: Duration) -> ExitStatus {
 
 /// Arguments of `hush replay` for a trace on stdin.
 pub fn replay_command(data: &Path, keys: &Path, endpoint: Option<&str>) -> Command {
+    replay_command_with_timeout(data, keys, endpoint, UPLOAD_TIMEOUT_MS)
+}
+
+/// [`replay_command`] with another per-attempt upload timeout.
+pub fn replay_command_with_timeout(
+    data: &Path,
+    keys: &Path,
+    endpoint: Option<&str>,
+    timeout_ms: u64,
+) -> Command {
     let mut cmd = Command::new(HUSH);
     cmd.args(["replay", "-", "--start", &start(), "--data-dir"])
         .arg(data)
         .arg("--keys")
         .arg(keys.join("ohttp-keys"))
-        .args(["--timeout-ms", &UPLOAD_TIMEOUT_MS.to_string()]);
+        .args(["--timeout-ms", &timeout_ms.to_string()]);
     if let Some(e) = endpoint {
         cmd.args(["--endpoint", e]);
     }
@@ -276,13 +291,15 @@ pub enum Fault {
     Forward,
     /// Answer this status itself (with `Retry-After` when given).
     Status(u16, Option<&'static str>),
-    /// Read the request and never answer (the connection ends after 5 s).
+    /// Read the request and never answer (the connection ends after [`HANG`],
+    /// or when the client hangs up).
     Hang,
     /// Forward, then send only half of the answer and close.
     CloseMidResponse,
     /// Read the request head, then close before reading the body.
     CloseMidRequest,
-    /// Forward, tell the test, then hold the answer back (5 s) and close.
+    /// Forward, tell the test, then hold the answer back ([`HANG`], or until
+    /// the client hangs up) and close.
     ForwardThenNotify(mpsc::Sender<()>),
 }
 
@@ -395,8 +412,17 @@ fn hold(stream: &mut TcpStream, limit: Duration) {
     let deadline = Instant::now() + limit;
     let mut buf = [0u8; 512];
     while Instant::now() < deadline {
-        if let Ok(0) = stream.read(&mut buf) {
-            return;
+        match stream.read(&mut buf) {
+            Ok(0) => return,
+            Err(e)
+                if !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return
+            }
+            _ => {}
         }
     }
 }
@@ -438,7 +464,7 @@ fn serve_connection(
                 stream.write_all(answer.as_bytes())?;
             }
             Fault::Hang => {
-                hold(&mut stream, Duration::from_secs(5));
+                hold(&mut stream, HANG);
                 return Ok(());
             }
             Fault::CloseMidResponse => {
@@ -449,7 +475,7 @@ fn serve_connection(
             Fault::ForwardThenNotify(tx) => {
                 forward(upstream(), &head, &body)?;
                 let _ = tx.send(());
-                hold(&mut stream, Duration::from_secs(5));
+                hold(&mut stream, HANG);
                 return Ok(());
             }
             Fault::CloseMidRequest => unreachable!(),
