@@ -244,8 +244,6 @@ impl Hush {
             hush.window.count_dropped_reports(corrupt_pending);
             hush.changes += 1;
         }
-        let over_limits = hush.outbox.trim(hush.fs.as_ref())?;
-        hush.count_dropped_for_space(over_limits);
         if collection_enabled == Some(false) {
             hush.wipe()?;
         }
@@ -474,9 +472,10 @@ impl Hush {
                 if self.enhanced_incognito {
                     return Ok(None);
                 }
-                self.check_own(metric)?;
-                let class = self.schema.def(metric).incognito;
-                match private.aggregate_counter(self.enhanced_incognito, class) {
+                let Some(def) = self.schema.get(metric) else {
+                    return Ok(None);
+                };
+                match private.aggregate_counter(self.enhanced_incognito, def.incognito) {
                     Some(permit) => CountPermit::Aggregate(permit),
                     None => return Ok(None),
                 }
@@ -501,22 +500,22 @@ impl Hush {
         }
     }
 
-    fn live(&self, metric: MetricId) -> bool {
-        !self.schema.def(metric).is_expired(self.window.day())
-    }
-
-    /// For the browsing metrics the schema binds: whether `metric` is live;
-    /// if not, the call is counted as an `expired` error in the report.
+    /// Whether `metric` is live; if it has expired, the call is counted as
+    /// an `expired` error in the report. The browsing metrics the schema
+    /// binds use this directly: a page load is never refused.
     fn live_or_count(&mut self, metric: MetricId) -> bool {
-        self.check_live(metric).is_ok()
-    }
-
-    fn check_live(&mut self, metric: MetricId) -> Result<(), RecordError> {
-        if self.live(metric) {
-            return Ok(());
+        if !self.schema.def(metric).is_expired(self.window.day()) {
+            return true;
         }
         self.window.count_error(metric, ErrorKind::Expired);
         self.changes += 1;
+        false
+    }
+
+    fn check_live(&mut self, metric: MetricId) -> Result<(), RecordError> {
+        if self.live_or_count(metric) {
+            return Ok(());
+        }
         Err(RecordError::Expired {
             metric: self.schema.def(metric).name.clone(),
         })
@@ -591,6 +590,10 @@ impl Hush {
             return Ok(None);
         }
         self.roll(self.clock.now_ms());
+        // Files from an earlier run, or tighter limits after an app update,
+        // may exceed the bounds before any new report is sealed.
+        let over_limits = self.outbox.trim(self.fs.as_ref())?;
+        self.count_dropped_for_space(over_limits);
         while let Some(w) = self.closed.first() {
             let report = w.to_report(&self.schema, &self.environment);
             let sealed = self.sealer.seal(&report)?;
@@ -649,7 +652,9 @@ impl Hush {
         }
         loop {
             let now = self.clock.now_ms();
-            self.recent_starts.retain(|t| *t > now - 3_600_000);
+            // A start "in the future" is from before the clock was set back.
+            self.recent_starts
+                .retain(|&t| t > now - 3_600_000 && t <= now);
             let in_flight: Vec<String> = self.in_flight.iter().map(|(id, _)| id.clone()).collect();
             let id = match self.upload_policy.next(
                 self.outbox.entries(),
@@ -684,7 +689,7 @@ impl Hush {
     }
 
     /// Takes the result of an upload task and applies the policy: delete on
-    /// delivery, back off on 5xx/429/transport errors, drop and count on a
+    /// delivery, back off on 5xx/408/429/transport errors, drop and count on a
     /// refusal. A delivered or dropped report's file is deleted at once; the
     /// retry bookkeeping is persisted by the next [`Hush::checkpoint`] (or
     /// [`Hush::prepare_checkpoint`], so the fsync can happen outside a lock),

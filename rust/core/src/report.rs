@@ -78,7 +78,7 @@ pub struct Dropped {
     /// Pending reports deleted because a memory or disk bound was hit (P12).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub reports: u64,
-    /// Reports the collector refused for good (4xx other than 429).
+    /// Reports the collector refused for good (4xx other than 408 and 429).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub rejected_uploads: u64,
     /// Corrupt state files moved aside at start.

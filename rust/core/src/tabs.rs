@@ -3,9 +3,11 @@
 //! Every recording call names a [`TabId`]. The gate resolves it into a
 //! [`Gate`]: a [`NormalTab`] (may record anything the schema allows) or a
 //! [`PrivateTab`] (may record nothing that carries browsing data, and only
-//! `aggregate` counters when Enhanced incognito is off). Neither can be built
-//! outside this module, so code that records holds proof that the tab was open
-//! and normal. A closed or unknown handle is an error, never a normal record.
+//! `aggregate` counters when Enhanced incognito is off). None of the proofs
+//! can be built outside this module, and the window records only against one:
+//! a [`NormalTab`], or a [`CountPermit`] that is a normal tab or a private
+//! tab's [`AggregateOnly`] permit. A closed or unknown handle is an error,
+//! never a normal record.
 
 use crate::schema::Incognito;
 

@@ -35,6 +35,28 @@ fn private_tab_calls_allocate_nothing() {
         "a private-tab call allocated: {info:?}"
     );
 
+    // Enhanced incognito off: the gate now looks the metric up to decide
+    // whether it is `aggregate`; everything else must still be dropped
+    // without an allocation.
+    h.set_enhanced_incognito(false);
+    let before = h.pending_report();
+    let info = measure(|| {
+        for _ in 0..100 {
+            h.page_loaded(private, url.as_bytes(), 100).unwrap();
+            h.searched(private, b"https://www.google.com/search?q=x")
+                .unwrap();
+            h.add(private, counter, 1).unwrap();
+            h.add_label(private, labeled, "dark_mode_on", 1).unwrap();
+            h.set_boolean(private, boolean, true).unwrap();
+            h.accumulate(private, histogram, 5).unwrap();
+        }
+    });
+    assert_eq!(
+        info.count_total, 0,
+        "a private-tab call allocated with Enhanced incognito off: {info:?}"
+    );
+    assert_eq!(h.pending_report(), before);
+
     // The counter works: a normal-tab page load does allocate (domain map).
     let normal = h.open_tab(false).unwrap();
     let info = measure(|| h.page_loaded(normal, url.as_bytes(), 100).unwrap());

@@ -187,6 +187,10 @@ fn reports_beyond_the_outbox_limits_at_start_are_dropped_oldest_first_and_counte
         max_bytes: 1 << 20,
     };
     let mut h = Hush::open(c).unwrap();
+    // Nothing is deleted before collection is known to be on and the drops
+    // can be counted in the same checkpoint.
+    assert_eq!(t.pending_reports(&h).len(), 5);
+    h.checkpoint().unwrap();
     let kept: Vec<MetricValue> = t
         .pending_reports(&h)
         .iter()
@@ -195,12 +199,15 @@ fn reports_beyond_the_outbox_limits_at_start_are_dropped_oldest_first_and_counte
     assert_eq!(kept, [MetricValue::Counter(4), MetricValue::Counter(5)]);
     assert_eq!(h.pending_report().dropped.reports, 3);
     assert_eq!(h.sent_history().len(), 3);
-    h.checkpoint().unwrap();
     let files = t.files();
     let pending_files = files
         .keys()
         .filter(|p| p.starts_with(t.path().join("pending")));
     assert_eq!(pending_files.count(), 2);
+    // The count survives a restart: it was checkpointed with the drops.
+    drop(h);
+    let h = t.open();
+    assert_eq!(h.pending_report().dropped.reports, 3);
 }
 
 #[test]

@@ -166,8 +166,10 @@ impl Outbox {
 
     /// Drops the oldest reports until the outbox is within its limits (P12),
     /// keeping at least the newest; returns what was dropped. [`Outbox::push`]
-    /// calls it; after [`Outbox::load`] the owner does, since files from an
-    /// older run (or tighter limits after an update) may exceed them.
+    /// calls it, and so does each checkpoint, since files from an older run
+    /// (or tighter limits after an update) may exceed them. Files the
+    /// checkpoint did not list (it was lost) have no known age: they count as
+    /// the newest.
     pub fn trim(&mut self, fs: &dyn Fs) -> io::Result<Vec<PendingMeta>> {
         let mut dropped = Vec::new();
         while self.entries.len() > 1

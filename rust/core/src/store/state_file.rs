@@ -79,3 +79,38 @@ pub fn remove_all(fs: &dyn Fs, dir: &Path) -> io::Result<()> {
     fs.remove(&tmp_path(&path))?;
     fs.remove(&dir.join(CORRUPT_FILE))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::anonymize::Environment;
+    use crate::clock::UtcDay;
+    use crate::schema::Schema;
+    use crate::window::Window;
+
+    /// A checkpoint written before a field existed still loads (fields are
+    /// only ever added with a default); an unknown field is refused.
+    #[test]
+    fn checkpoints_of_an_older_version_load() {
+        let schema = Schema::default_browser();
+        let env = Environment::coarse("14.2.7", 34, "en-US").unwrap();
+        let data = StateData {
+            window: Window::new(&schema, UtcDay::of_ms(0)).to_report(&schema, &env),
+            uploads: Vec::new(),
+            sent: Vec::new(),
+            upload_starts: vec![42],
+        };
+        let mut json: serde_json::Value = serde_json::to_value(&data).unwrap();
+        let fields = json.as_object_mut().unwrap();
+        assert!(fields.remove("upload_starts").is_some());
+        assert!(fields.remove("sent").is_some());
+        let old: StateData = serde_json::from_value(json.clone()).unwrap();
+        assert!(old.upload_starts.is_empty() && old.sent.is_empty());
+        assert_eq!(old.window, data.window);
+
+        json.as_object_mut()
+            .unwrap()
+            .insert("from_the_future".into(), serde_json::json!(1));
+        assert!(serde_json::from_value::<StateData>(json).is_err());
+    }
+}
