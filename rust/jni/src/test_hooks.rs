@@ -51,3 +51,16 @@ pub fn test_advance_clock<'l>(env: EnvUnowned<'l>, _class: JClass<'l>, delta_ms:
         Ok(())
     })
 }
+
+/// Panics inside `registry::with`, that is while the instance's lock is
+/// held, as a bug in the core would: the edge turns the panic into an
+/// exception and the lock is left poisoned. The test checks what the next
+/// calls on that instance, and on others, do.
+#[jni_mangle("dev.hush.internal.NativeBridge")]
+pub fn test_panic_holding_lock<'l>(env: EnvUnowned<'l>, _class: JClass<'l>, handle: jlong) {
+    run(env, |_env| {
+        crate::registry::with(handle, |_instance| -> crate::error::Result<()> {
+            panic!("deliberate panic while the instance is locked");
+        })
+    })
+}

@@ -6,12 +6,14 @@ import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 import java.io.File
+import java.util.concurrent.ConcurrentLinkedQueue
 import java.util.concurrent.CyclicBarrier
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
 import kotlin.test.assertContains
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
+import kotlin.test.assertIs
 import kotlin.test.assertTrue
 
 /**
@@ -153,44 +155,72 @@ class BadInputTest {
     }
 
     @Test
-    fun `16 threads at once - every call counted, every bad call its exception`() {
+    fun `16 threads at once - every call counted, every bad call its own exception, and the library keeps working`() {
         val threads = 16
         val rounds = 2_000
         val barrier = CyclicBarrier(threads)
         val pool = Executors.newFixedThreadPool(threads)
         val labeled = hush.labeledCounter("settings.switched")
+        val wrong = ConcurrentLinkedQueue<String>()
         val futures = (0 until threads).map { n ->
             pool.submit<Int> {
-                val mine = hush.openTab(private = n % 2 == 1)
+                val private = n % 2 == 1
+                val mine = hush.openTab(private)
                 barrier.await()
-                var failures = 0
+                var thrown = 0
                 repeat(rounds) { i ->
                     mine.count(bookmarks)
                     mine.pageLoaded("https://wikipedia.org/wiki/$i", i.toLong())
-                    try {
-                        when (i % 4) {
-                            0 -> mine.pageLoaded("https://x/\uD800", 1)
-                            1 -> mine.count(labeled, "nope")
-                            2 -> NativeBridge.add(hush.handle, -7, bookmarks.index, 1)
-                            else -> mine.count(bookmarks, -1)
-                        }
-                    } catch (e: IllegalArgumentException) {
-                        failures++
-                    } catch (e: IllegalStateException) {
-                        failures++
+                    // The exact class each bad call must throw; null: none.
+                    // A private tab's lone-surrogate URL and invalid label
+                    // are dropped at the gate before they are looked at;
+                    // a forged tab and a negative count are refused first.
+                    val (expected, call) = when (i % 4) {
+                        0 -> (if (private) null else IllegalArgumentException::class.java) to
+                            { mine.pageLoaded("https://x/\uD800", 1) }
+                        1 -> (if (private) null else IllegalArgumentException::class.java) to
+                            { mine.count(labeled, "nope") }
+                        2 -> IllegalStateException::class.java to
+                            { NativeBridge.add(hush.handle, -7, bookmarks.index, 1) }
+                        else -> IllegalArgumentException::class.java to
+                            { mine.count(bookmarks, -1) }
+                    }
+                    val actual = try {
+                        call()
+                        null
+                    } catch (e: Throwable) {
+                        e
+                    }
+                    if (actual != null) thrown++
+                    if (actual?.javaClass != expected) {
+                        wrong += "thread $n (${if (private) "private" else "normal"}), call ${i % 4}: " +
+                            "expected ${expected?.simpleName ?: "no exception"}, got ${actual ?: "none"}"
                     }
                 }
                 mine.close()
-                failures
+                thrown
             }
         }
-        val failures = futures.sumOf { it.get(120, TimeUnit.SECONDS) }
+        val thrown = futures.sumOf { it.get(120, TimeUnit.SECONDS) }
         pool.shutdown()
-        // Private tabs (odd n) count nothing: their invalid-label calls and
-        // their lone-surrogate URLs are dropped at the gate before the label
-        // is looked at or the URL is even copied out of the Java string.
+        assertEquals(emptyList(), wrong.take(5), "${wrong.size} calls threw the wrong exception or none")
         val privateGateCalls = 2 * (threads / 2) * (rounds / 4)
-        assertEquals(threads * rounds - privateGateCalls, failures)
-        assertEquals(MetricValue.Count((threads / 2L) * rounds), hush.pendingReport().metrics["bookmarks.added"])
+        assertEquals(threads * rounds - privateGateCalls, thrown)
+        // Every valid call of the normal tabs counted, none of the private ones.
+        val report = hush.pendingReport()
+        assertEquals(MetricValue.Count((threads / 2L) * rounds), report.metrics["bookmarks.added"])
+        assertEquals(null, report.metrics["settings.switched"], "no invalid label was counted")
+
+        // Afterwards the library works as before: valid calls take effect.
+        val after = hush.openTab(private = false)
+        after.count(bookmarks)
+        after.count(labeled, "dark_mode_on")
+        after.pageLoaded("https://www.bbc.co.uk/news", 300)
+        val now = hush.pendingReport()
+        assertEquals(MetricValue.Count((threads / 2L) * rounds + 1), now.metrics["bookmarks.added"])
+        assertEquals(MetricValue.Labeled(mapOf("dark_mode_on" to 1L)), now.metrics["settings.switched"])
+        val domains = assertIs<MetricValue.Domains>(now.metrics["page.domain"]).counts
+        assertEquals(1L, domains["bbc.co.uk"])
+        after.close()
     }
 }

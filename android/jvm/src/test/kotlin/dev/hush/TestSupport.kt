@@ -24,6 +24,7 @@ object TestSupport {
         uploader: Uploader = NO_UPLOADS,
         gateway: String = GATEWAY,
         relay: String? = RELAY,
+        checkpointDelayMs: Long = 30_000,
     ) = HushConfig(
         dataDir = dir,
         keyConfig = KEYS,
@@ -33,6 +34,7 @@ object TestSupport {
         collectionEnabled = collection,
         enhancedIncognito = enhancedIncognito,
         uploader = uploader,
+        checkpointDelayMs = checkpointDelayMs,
     )
 
     /** Every file under [dir] with its bytes. */

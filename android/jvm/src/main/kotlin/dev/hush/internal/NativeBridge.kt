@@ -63,6 +63,12 @@ object NativeBridge {
     /** Test builds only (cargo feature `test-hooks`): panics with [message]. */
     @JvmStatic external fun testPanic(message: String?)
 
+    /**
+     * Test builds only: panics while holding [handle]'s lock, as a bug in the
+     * core would (the lock is left poisoned).
+     */
+    @JvmStatic external fun testPanicHoldingLock(handle: Long)
+
     /** Test builds only: moves the clock of every core (all use the test clock), at once. */
     @JvmStatic external fun testAdvanceClock(deltaMs: Long)
 }

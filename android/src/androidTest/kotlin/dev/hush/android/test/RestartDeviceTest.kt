@@ -20,6 +20,7 @@ import org.junit.Test
 import org.junit.runner.RunWith
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicBoolean
 
 /** What a killed process checkpointed is there when the next process starts. */
 @RunWith(AndroidJUnit4::class)
@@ -37,8 +38,16 @@ class RestartDeviceTest {
             recorded.countDown()
             true
         })
+        // BIND_AUTO_CREATE makes the system restart a bound service whose
+        // process died, and connect it again while the binding lasts: the
+        // record request is sent once only, and the binding ends as soon as
+        // the process is dead, so no second process records or holds the
+        // directory when this test opens it.
+        val requested = AtomicBoolean(false)
+        val bound = AtomicBoolean(false)
         val connection = object : ServiceConnection {
             override fun onServiceConnected(name: ComponentName, service: IBinder) {
+                if (!requested.compareAndSet(false, true)) return
                 val msg = Message.obtain(null, RecorderService.MSG_RECORD, 5, 0)
                 msg.data.putString(RecorderService.KEY_DIR, dir.path)
                 msg.replyTo = replyTo
@@ -48,17 +57,23 @@ class RestartDeviceTest {
             // Called when the hosting process dies: the signal we wait for.
             override fun onServiceDisconnected(name: ComponentName) = died.countDown()
         }
+        fun unbindOnce() {
+            if (bound.compareAndSet(true, false)) context.unbindService(connection)
+        }
         try {
-            assertTrue(context.bindService(Intent(context, RecorderService::class.java), connection, Context.BIND_AUTO_CREATE))
+            bound.set(context.bindService(Intent(context, RecorderService::class.java), connection, Context.BIND_AUTO_CREATE))
+            assertTrue("bound to the recorder service", bound.get())
             assertTrue("the recorder process answered", recorded.await(60, TimeUnit.SECONDS))
             assertTrue("the recorder process died", died.await(60, TimeUnit.SECONDS))
+            unbindOnce()
             assertNotEquals("it was another process", Process.myPid(), recorderPid)
         } finally {
-            context.unbindService(connection)
+            unbindOnce()
             replies.quitSafely()
         }
 
         Hush.start(Fixtures.config(dir)).use { hush ->
+            // Exactly one process recorded, once.
             assertEquals(MetricValue.Count(5), hush.pendingReport().metrics["downloads.started"])
         }
     }

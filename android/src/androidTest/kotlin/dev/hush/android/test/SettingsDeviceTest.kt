@@ -81,6 +81,7 @@ class SettingsDeviceTest {
         assertNull("the upload job is cancelled", jobs.getPendingJob(JOB_ID))
     }
 
+    /** Off → on (and back to the default, on), live. The reverse is the next test. */
     @Test
     fun enhancedIncognitoFollowsItsSwitch() {
         onMain {
@@ -100,6 +101,27 @@ class SettingsDeviceTest {
         onMain { remove(HushSettings.KEY_ENHANCED_INCOGNITO) } // absent = the default, on
         recordEverything(hush, private)
         assertEquals(aggregateOnly, hush.pendingReport().metrics)
+    }
+
+    @Test
+    fun enhancedIncognitoSwitchedOffLiveLetsPrivateTabsCountAggregatesOnly() {
+        onMain {
+            putBoolean(HushSettings.KEY_USAGE_STATISTICS, true)
+            putBoolean(HushSettings.KEY_ENHANCED_INCOGNITO, true)
+        }
+        val hush = init()
+        val private = hush.openTab(private = true)
+        recordEverything(hush, private)
+        assertTrue("on: a private tab records nothing at all", hush.pendingReport().isEmpty)
+
+        // Off while the tab is open: from the next call on, aggregates count.
+        onMain { putBoolean(HushSettings.KEY_ENHANCED_INCOGNITO, false) }
+        recordEverything(hush, private)
+        val aggregateOnly = mapOf<String, MetricValue>("tabs.private_opened" to MetricValue.Count(1))
+        assertEquals(aggregateOnly, hush.pendingReport().metrics)
+        // A private tab opened after the switch behaves the same way.
+        recordEverything(hush, hush.openTab(private = true))
+        assertEquals(mapOf<String, MetricValue>("tabs.private_opened" to MetricValue.Count(2)), hush.pendingReport().metrics)
     }
 
     @Test

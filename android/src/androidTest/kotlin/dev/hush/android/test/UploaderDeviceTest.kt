@@ -12,6 +12,11 @@ import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
 import org.junit.Test
 import org.junit.runner.RunWith
+import java.net.CookieHandler
+import java.net.CookieManager
+import java.net.CookiePolicy
+import java.net.HttpURLConnection
+import java.net.URI
 
 /**
  * The default uploader on Android's own HttpURLConnection (OkHttp inside,
@@ -50,12 +55,37 @@ class UploaderDeviceTest {
         assertEquals("hush", seen.headers["user-agent"])
     }
 
+    /**
+     * Without a process-wide CookieHandler, Android's HttpURLConnection keeps
+     * no cookies at all, so a test without one could not fail. This one
+     * installs a cookie store that holds a cookie for this very host, as a
+     * browser app might, and restores the previous default afterwards.
+     */
     @Test
     fun neverSendsACookieBack() {
-        post("/ok")
-        post("/ok")
-        assertEquals(2, server.requests.size)
-        assertTrue(server.requests.all { it.headers["cookie"] == null })
+        val previous = CookieHandler.getDefault()
+        val cookies = CookieManager(null, CookiePolicy.ACCEPT_ALL)
+        cookies.put(URI(server.url("/")), mapOf("Set-Cookie" to listOf("session=planted; Path=/")))
+        CookieHandler.setDefault(cookies)
+        try {
+            // The control: a plain HttpURLConnection does send it, so the
+            // assertions below can fail.
+            (URI(server.url("/control")).toURL().openConnection() as HttpURLConnection).run {
+                try { responseCode } finally { disconnect() }
+            }
+            val control = server.requests.single { it.path == "/control" }.headers["cookie"]
+            assertTrue("the control request carried $control", control.orEmpty().contains("session=planted"))
+
+            // The uploader sends nothing while a CookieHandler is installed
+            // (HttpURLConnection has no per-request opt-out): a transport
+            // error, the report is kept for later.
+            assertEquals(UploadResponse.TransportError, post("/ok"))
+            assertEquals(UploadResponse.TransportError, post("/ok"))
+            assertEquals(listOf("/control"), server.requests.map { it.path })
+            assertTrue(server.requests.none { it.path != "/control" && it.headers["cookie"] != null })
+        } finally {
+            CookieHandler.setDefault(previous)
+        }
     }
 
     @Test
