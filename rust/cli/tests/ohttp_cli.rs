@@ -375,29 +375,28 @@ fn unhex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-/// RFC 9458 Appendix A: the key configuration, the server's private key skR,
-/// the Binary HTTP request and the encapsulated request.
-const RFC9458_KEY_CONFIG: &str =
-    "01002031e1f05a740102115220e9af918f738674aec95f54db6e04eb705aae8e79815500080001000100010003";
-const RFC9458_SK_R: &str = "3c168975674b2fa8e465970b79c8dcf09f1c741626480bd4c6162fc5b6a98e1a";
-const RFC9458_REQUEST: &str = "00034745540568747470730b6578616d706c652e636f6d012f";
-const RFC9458_ENCAPSULATED_REQUEST: &str = concat!(
-    "010020000100014b28f881333e7c164ffc499ad9796f877f4e1051ee6d31bad1",
-    "9dec96c208b4726374e469135906992e1268c594d2a10c695d858c40a026e796",
-    "5e7d86b83dd440b2c0185204b4d63525"
-);
+/// One value of RFC 9458 Appendix A, in hex, from hush-core's test data file.
+fn rfc_hex(name: &str) -> &'static str {
+    let data = include_str!("../../core/tests/data/rfc9458-appendix-a.txt");
+    let line = data.lines().find(|l| l.starts_with(&format!("{name} = ")));
+    &line.expect(name)[name.len() + 3..]
+}
+
+fn rfc(name: &str) -> Vec<u8> {
+    unhex(rfc_hex(name))
+}
 
 #[test]
 fn open_reads_the_rfc9458_appendix_a_request_with_only_the_raw_key() {
     let dir = tempfile::tempdir().unwrap();
-    let config = unhex(RFC9458_KEY_CONFIG);
+    let config = rfc("key_config");
     let mut list = (config.len() as u16).to_be_bytes().to_vec();
     list.extend_from_slice(&config);
     std::fs::write(dir.path().join("ohttp-keys"), &list).unwrap();
-    std::fs::write(dir.path().join("gateway.key"), RFC9458_SK_R).unwrap();
+    std::fs::write(dir.path().join("gateway.key"), rfc_hex("sk_r")).unwrap();
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
 
-    let request = unhex(RFC9458_ENCAPSULATED_REQUEST);
+    let request = rfc("encapsulated_request");
     let out = open(dir.path(), true, &request);
     assert!(
         out.status.success(),
@@ -405,18 +404,19 @@ fn open_reads_the_rfc9458_appendix_a_request_with_only_the_raw_key() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.stderr.is_empty());
-    assert_eq!(out.stdout, unhex(RFC9458_REQUEST));
+    assert_eq!(out.stdout, rfc("request"));
     // A GET without content: `open` without --raw prints nothing, successfully.
     let out = open(dir.path(), false, &request);
     assert!(out.status.success());
     assert!(out.stdout.is_empty());
 
     // The same with the trailing newline keygen writes.
-    std::fs::write(dir.path().join("gateway.key"), format!("{RFC9458_SK_R}\n")).unwrap();
-    assert_eq!(
-        open(dir.path(), true, &request).stdout,
-        unhex(RFC9458_REQUEST)
-    );
+    std::fs::write(
+        dir.path().join("gateway.key"),
+        format!("{}\n", rfc_hex("sk_r")),
+    )
+    .unwrap();
+    assert_eq!(open(dir.path(), true, &request).stdout, rfc("request"));
 
     let mut tampered = request.clone();
     *tampered.last_mut().unwrap() ^= 1;

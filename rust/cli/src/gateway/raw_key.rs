@@ -224,26 +224,18 @@ mod tests {
             .collect()
     }
 
-    // RFC 9458 Appendix A (the same constants as hush-core's ohttp tests),
-    // and the server's private key skR.
-    const SK_R: &str = "3c168975674b2fa8e465970b79c8dcf09f1c741626480bd4c6162fc5b6a98e1a";
-    const PK_R: &str = "31e1f05a740102115220e9af918f738674aec95f54db6e04eb705aae8e798155";
-    const REQUEST: &str = "00034745540568747470730b6578616d706c652e636f6d012f";
-    const ENCAPSULATED_REQUEST: &str = concat!(
-        "010020000100014b28f881333e7c164ffc499ad9796f877f4e1051ee6d31bad1",
-        "9dec96c208b4726374e469135906992e1268c594d2a10c695d858c40a026e796",
-        "5e7d86b83dd440b2c0185204b4d63525"
-    );
-    const EXPORTED_SECRET: &str = "62d87a6ba569ee81014c2641f52bea36";
-    const RESPONSE: &str = "0140c8";
-    const ENCAPSULATED_RESPONSE: &str =
-        "c789e7151fcba46158ca84b04464910d86f9013e404feea014e7be4a441f234f857fbd";
+    /// One value of RFC 9458 Appendix A, from hush-core's test data file.
+    fn rfc(name: &str) -> Vec<u8> {
+        let data = include_str!("../../../core/tests/data/rfc9458-appendix-a.txt");
+        let line = data.lines().find(|l| l.starts_with(&format!("{name} = ")));
+        unhex(&line.expect(name)[name.len() + 3..])
+    }
 
     fn appendix_server() -> RawKeyServer {
-        let sk: [u8; 32] = unhex(SK_R).try_into().unwrap();
+        let sk: [u8; 32] = rfc("sk_r").try_into().unwrap();
         assert_eq!(
             x25519_dalek::x25519(sk, x25519_dalek::X25519_BASEPOINT_BYTES).to_vec(),
-            unhex(PK_R)
+            rfc("pk_r")
         );
         RawKeyServer::new(&sk, vec![Aead::Aes128Gcm, Aead::ChaCha20Poly1305]).unwrap()
     }
@@ -251,28 +243,28 @@ mod tests {
     #[test]
     fn rfc9458_appendix_a_request_secret_and_response() {
         let (request, response) = appendix_server()
-            .decapsulate(&unhex(ENCAPSULATED_REQUEST))
+            .decapsulate(&rfc("encapsulated_request"))
             .unwrap();
-        assert_eq!(request, unhex(REQUEST));
+        assert_eq!(request, rfc("request"));
         assert_eq!(response.aead, Aead::Aes128Gcm);
-        assert_eq!(response.enc[..], unhex(ENCAPSULATED_REQUEST)[7..39]);
-        assert_eq!(response.secret[..16], unhex(EXPORTED_SECRET)[..]);
+        assert_eq!(response.enc[..], rfc("encapsulated_request")[7..39]);
+        assert_eq!(response.secret[..16], rfc("exported_secret")[..]);
         assert_eq!(response.secret[16..], [0; 16]);
         // The appendix's response nonce is the first Nk = 16 bytes.
-        let expected = unhex(ENCAPSULATED_RESPONSE);
+        let expected = rfc("encapsulated_response");
         let sealed = response
-            .encapsulate_with_nonce(&expected[..16], &unhex(RESPONSE))
+            .encapsulate_with_nonce(&expected[..16], &rfc("response"))
             .unwrap();
         assert_eq!(sealed, expected);
     }
 
     #[test]
     fn only_offered_suites_open() {
-        let sk: [u8; 32] = unhex(SK_R).try_into().unwrap();
+        let sk: [u8; 32] = rfc("sk_r").try_into().unwrap();
         assert!(RawKeyServer::new(&sk, Vec::new()).is_none());
         let chacha_only = RawKeyServer::new(&sk, vec![Aead::ChaCha20Poly1305]).unwrap();
         assert!(matches!(
-            chacha_only.decapsulate(&unhex(ENCAPSULATED_REQUEST)),
+            chacha_only.decapsulate(&rfc("encapsulated_request")),
             Err(GatewayError::Open(_))
         ));
     }
@@ -280,7 +272,7 @@ mod tests {
     #[test]
     fn header_truncation_and_tampering_are_refused() {
         let server = appendix_server();
-        let request = unhex(ENCAPSULATED_REQUEST);
+        let request = rfc("encapsulated_request");
         for len in [0, 1, 7, 8, 38] {
             assert!(
                 matches!(

@@ -6,32 +6,24 @@ use super::request::encapsulate_with;
 use super::testutil::{array32, unhex};
 use super::*;
 
-const KEY_CONFIG: &str =
-    "01002031e1f05a740102115220e9af918f738674aec95f54db6e04eb705aae8e79815500080001000100010003";
-const SK_E: &str = "bc51d5e930bda26589890ac7032f70ad12e4ecb37abb1b65b1256c9c48999c73";
-const PK_E: &str = "4b28f881333e7c164ffc499ad9796f877f4e1051ee6d31bad19dec96c208b472";
-const REQUEST: &str = "00034745540568747470730b6578616d706c652e636f6d012f";
-const ENCAPSULATED_REQUEST: &str = concat!(
-    "010020000100014b28f881333e7c164ffc499ad9796f877f4e1051ee6d31bad1",
-    "9dec96c208b4726374e469135906992e1268c594d2a10c695d858c40a026e796",
-    "5e7d86b83dd440b2c0185204b4d63525"
-);
-const EXPORTED_SECRET: &str = "62d87a6ba569ee81014c2641f52bea36";
-const RESPONSE: &str = "0140c8";
-const ENCAPSULATED_RESPONSE: &str =
-    "c789e7151fcba46158ca84b04464910d86f9013e404feea014e7be4a441f234f857fbd";
+/// One value of RFC 9458 Appendix A, from the shared test data file.
+fn rfc(name: &str) -> Vec<u8> {
+    let data = include_str!("../../tests/data/rfc9458-appendix-a.txt");
+    let line = data.lines().find(|l| l.starts_with(&format!("{name} = ")));
+    unhex(&line.expect(name)[name.len() + 3..])
+}
 
 fn appendix_encap(config: &KeyConfig) -> Encap {
-    let sk_e = x25519_dalek::StaticSecret::from(array32(&unhex(SK_E)));
+    let sk_e = x25519_dalek::StaticSecret::from(array32(&rfc("sk_e")));
     let pk_e = x25519_dalek::PublicKey::from(&sk_e);
-    assert_eq!(pk_e.as_bytes().to_vec(), unhex(PK_E));
+    assert_eq!(pk_e.as_bytes().to_vec(), rfc("pk_e"));
     let dh = sk_e.diffie_hellman(&x25519_dalek::PublicKey::from(*config.public_key()));
     Encap::from_parts(*pk_e.as_bytes(), *dh.as_bytes())
 }
 
 #[test]
 fn appendix_a_key_config_parses_and_reencodes() {
-    let config = KeyConfig::parse(&unhex(KEY_CONFIG)).unwrap();
+    let config = KeyConfig::parse(&rfc("key_config")).unwrap();
     assert_eq!(config.key_id(), 1);
     assert_eq!(config.kem(), Kem::X25519HkdfSha256);
     assert_eq!(
@@ -41,44 +33,44 @@ fn appendix_a_key_config_parses_and_reencodes() {
             SymmetricSuite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305),
         ]
     );
-    assert_eq!(config.encode(), unhex(KEY_CONFIG));
+    assert_eq!(config.encode(), rfc("key_config"));
 }
 
 #[test]
 fn appendix_a_request_encapsulates_byte_for_byte() {
-    let config = KeyConfig::parse(&unhex(KEY_CONFIG)).unwrap();
-    let sealed = encapsulate_with(&config, &unhex(REQUEST), &appendix_encap(&config)).unwrap();
-    assert_eq!(sealed.request, unhex(ENCAPSULATED_REQUEST));
-    assert_eq!(sealed.request.len(), encapsulated_len(unhex(REQUEST).len()));
+    let config = KeyConfig::parse(&rfc("key_config")).unwrap();
+    let sealed = encapsulate_with(&config, &rfc("request"), &appendix_encap(&config)).unwrap();
+    assert_eq!(sealed.request, rfc("encapsulated_request"));
+    assert_eq!(sealed.request.len(), encapsulated_len(rfc("request").len()));
 }
 
 #[test]
 fn appendix_a_exported_secret_and_response() {
-    let config = KeyConfig::parse(&unhex(KEY_CONFIG)).unwrap();
-    let sealed = encapsulate_with(&config, &unhex(REQUEST), &appendix_encap(&config)).unwrap();
+    let config = KeyConfig::parse(&rfc("key_config")).unwrap();
+    let sealed = encapsulate_with(&config, &rfc("request"), &appendix_encap(&config)).unwrap();
     let stored = sealed.opener.to_bytes();
     assert_eq!(stored.len(), OPENER_LEN);
     // version, AEAD id, enc, then the secret (16 bytes for AES-128-GCM) and zero padding.
     assert_eq!(stored[..3], [1, 0, 1]);
-    assert_eq!(stored[3..35], unhex(PK_E)[..]);
-    assert_eq!(stored[35..51], unhex(EXPORTED_SECRET)[..]);
+    assert_eq!(stored[3..35], rfc("pk_e")[..]);
+    assert_eq!(stored[35..51], rfc("exported_secret")[..]);
     assert_eq!(stored[51..], [0; 16]);
 
     let reloaded = ResponseOpener::from_bytes(&stored).unwrap();
     assert_eq!(reloaded, sealed.opener);
     assert_eq!(
-        reloaded.open(&unhex(ENCAPSULATED_RESPONSE)).unwrap(),
-        unhex(RESPONSE)
+        reloaded.open(&rfc("encapsulated_response")).unwrap(),
+        rfc("response")
     );
-    let decoded = bhttp::decode_response(&unhex(RESPONSE)).unwrap();
+    let decoded = bhttp::decode_response(&rfc("response")).unwrap();
     assert_eq!(decoded.status, 200);
 }
 
 #[test]
 fn appendix_a_response_refuses_tampering_and_truncation() {
-    let config = KeyConfig::parse(&unhex(KEY_CONFIG)).unwrap();
-    let sealed = encapsulate_with(&config, &unhex(REQUEST), &appendix_encap(&config)).unwrap();
-    let response = unhex(ENCAPSULATED_RESPONSE);
+    let config = KeyConfig::parse(&rfc("key_config")).unwrap();
+    let sealed = encapsulate_with(&config, &rfc("request"), &appendix_encap(&config)).unwrap();
+    let response = rfc("encapsulated_response");
     for i in 0..response.len() {
         let mut bad = response.clone();
         bad[i] ^= 0x01;
@@ -104,7 +96,7 @@ fn appendix_a_response_refuses_tampering_and_truncation() {
 
 #[test]
 fn chacha_is_chosen_when_aes_128_gcm_is_not_offered() {
-    let mut bytes = unhex(KEY_CONFIG);
+    let mut bytes = rfc("key_config");
     // Offer only (HKDF-SHA256, ChaCha20-Poly1305).
     bytes.truncate(35);
     bytes.extend_from_slice(&[0, 4, 0, 1, 0, 3]);
@@ -117,7 +109,7 @@ fn chacha_is_chosen_when_aes_128_gcm_is_not_offered() {
 
 #[test]
 fn opener_bytes_are_validated() {
-    let config = KeyConfig::parse(&unhex(KEY_CONFIG)).unwrap();
+    let config = KeyConfig::parse(&rfc("key_config")).unwrap();
     let good = encapsulate(&KeyConfigs::new(vec![config]).unwrap(), b"r")
         .unwrap()
         .opener
@@ -152,8 +144,8 @@ fn opener_bytes_are_validated() {
 
 #[test]
 fn opener_debug_output_hides_the_secret() {
-    let config = KeyConfig::parse(&unhex(KEY_CONFIG)).unwrap();
-    let sealed = encapsulate_with(&config, &unhex(REQUEST), &appendix_encap(&config)).unwrap();
+    let config = KeyConfig::parse(&rfc("key_config")).unwrap();
+    let sealed = encapsulate_with(&config, &rfc("request"), &appendix_encap(&config)).unwrap();
     assert_eq!(
         format!("{:?}", sealed.opener),
         "ResponseOpener { aead: Aes128Gcm, .. }"
