@@ -203,24 +203,23 @@ fn keygen_refuses_to_overwrite_a_gateway_key() {
     );
 }
 
-#[test]
-fn seal_then_open_returns_the_content() {
-    let dir = tempfile::tempdir().unwrap();
-    keygen(dir.path());
+/// Seals each payload (empty, JSON, binary with NUL and CR/LF, over a page)
+/// and opens it again with the key directory `dir`.
+fn assert_round_trips(dir: &Path) {
     for payload in [
         &b""[..],
         b"{\"day\":\"2026-05-01\"}",
         &[0u8, 255, 10, 13, 0][..],
         &[b'x'; 9000][..],
     ] {
-        let sealed = seal(dir.path(), false, payload);
+        let sealed = seal(dir, false, payload);
         if payload.len() >= 8 {
             assert!(
                 !sealed.windows(8).any(|w| w == &payload[..8]),
                 "plaintext visible"
             );
         }
-        let out = open(dir.path(), false, &sealed);
+        let out = open(dir, false, &sealed);
         assert!(
             out.status.success(),
             "{}",
@@ -229,6 +228,13 @@ fn seal_then_open_returns_the_content() {
         assert_eq!(out.stdout, payload);
         assert!(out.stderr.is_empty());
     }
+}
+
+#[test]
+fn seal_then_open_returns_the_content() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path());
+    assert_round_trips(dir.path());
 }
 
 #[test]
@@ -433,21 +439,7 @@ fn open_reads_the_rfc9458_appendix_a_request_with_only_the_raw_key() {
 fn seedless_seal_then_open_returns_the_content() {
     let dir = tempfile::tempdir().unwrap();
     keygen_seedless(dir.path());
-    for payload in [
-        &b""[..],
-        b"{\"day\":\"2026-05-01\"}",
-        &[0u8, 255, 10, 13, 0][..],
-        &[b'x'; 9000][..],
-    ] {
-        let out = open(dir.path(), false, &seal(dir.path(), false, payload));
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(out.stdout, payload);
-        assert!(out.stderr.is_empty());
-    }
+    assert_round_trips(dir.path());
     let message = bhttp::encode_request(
         "POST",
         "https",
