@@ -69,3 +69,20 @@ fn missing_argument_is_a_usage_error() {
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
 }
+
+/// A reader that has gone away (`hush … | head -1`) ends the command quietly:
+/// no panic message, success.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_hush"))
+        .args(["explain-url", "https://www.wikipedia.org/"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}

@@ -17,7 +17,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode, String> {
     let explanation = Anonymizer::shipped().explain(&url_bytes(&args.url));
     let json = serde_json::to_string(&explanation).map_err(|e| e.to_string())?;
-    println!("{json}");
+    super::print_line(&json)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -14,11 +14,11 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
     let key_id = gateway::generate(&args.out).map_err(|e| e.to_string())?;
-    println!(
+    super::print_line(&format!(
         "key id {key_id}: wrote {}, {} and {}",
         args.out.join(gateway::KEYS_FILE).display(),
         args.out.join(gateway::SECRET_FILE).display(),
         args.out.join(gateway::SEED_FILE).display()
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,7 @@
 //! `hush open --key DIR [--raw]`: one encapsulated request on stdin → the
 //! inner request's content (or, with `--raw`, the whole decrypted Binary HTTP
 //! message) on stdout. On any failure nothing is written to stdout.
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,10 +33,6 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             .content()
             .to_vec()
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(&output)
-        .and_then(|()| stdout.flush())
-        .map_err(|e| format!("writing stdout: {e}"))?;
+    super::write_stdout(&output)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -156,7 +156,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         days,
     };
     let json = serde_json::to_string_pretty(&output).map_err(|e| e.to_string())?;
-    println!("{json}");
+    super::print_line(&json)?;
     Ok(ExitCode::SUCCESS)
 }
 

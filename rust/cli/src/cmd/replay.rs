@@ -232,7 +232,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         "uploads": uploads,
         "warnings": warnings,
     });
-    println!("{summary}");
+    super::print_line(&summary.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 

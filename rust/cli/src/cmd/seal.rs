@@ -4,7 +4,7 @@
 //! https://collector.invalid/report` (see `gateway::COLLECTOR_AUTHORITY`); it
 //! is sealed as given, unpadded (the core pads reports to their bucket before
 //! sealing). With `--raw`, stdin already is a Binary HTTP message.
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -43,10 +43,6 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         )
     };
     let sealed = encapsulate(&keys, &message).map_err(|e| e.to_string())?;
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(&sealed.request)
-        .and_then(|()| stdout.flush())
-        .map_err(|e| format!("writing stdout: {e}"))?;
+    super::write_stdout(&sealed.request)?;
     Ok(ExitCode::SUCCESS)
 }
