@@ -9,17 +9,23 @@ pub mod seal;
 
 use std::io::{self, Write};
 
-/// Writes `bytes` to stdout. A reader that has gone away (`hush query | head`)
-/// no longer wants the rest: that ends the command quietly, not in a panic.
+/// Writes `bytes` to stdout: the whole output of `seal` and `open`, which a
+/// reader that stops early did not get, so that is an error.
 pub fn write_stdout(bytes: &[u8]) -> Result<(), String> {
-    let mut stdout = io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+    write_all(bytes).map_err(|e| format!("writing stdout: {e}"))
+}
+
+/// Writes one line of a report for people (`query`, `explain-url`, ...). A
+/// reader that has gone away (`hush query | head`) no longer wants the rest:
+/// that ends the command quietly, not in a panic.
+pub fn print_line(line: &str) -> Result<(), String> {
+    match write_all(format!("{line}\n").as_bytes()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("writing stdout: {e}")),
         _ => Ok(()),
     }
 }
 
-/// [`write_stdout`] of one line.
-pub fn print_line(line: &str) -> Result<(), String> {
-    write_stdout(format!("{line}\n").as_bytes())
+fn write_all(bytes: &[u8]) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(bytes).and_then(|()| stdout.flush())
 }

@@ -166,7 +166,7 @@ class BadInputTest {
             pool.submit<Int> {
                 val private = n % 2 == 1
                 val mine = hush.openTab(private)
-                barrier.await()
+                barrier.await(30, TimeUnit.SECONDS)
                 var thrown = 0
                 repeat(rounds) { i ->
                     mine.count(bookmarks)
@@ -201,8 +201,11 @@ class BadInputTest {
                 thrown
             }
         }
-        val thrown = futures.sumOf { it.get(120, TimeUnit.SECONDS) }
-        pool.shutdown()
+        val thrown = try {
+            futures.sumOf { it.get(120, TimeUnit.SECONDS) }
+        } finally {
+            pool.shutdownNow()
+        }
         assertEquals(emptyList(), wrong.take(5), "${wrong.size} calls threw the wrong exception or none")
         val privateGateCalls = 2 * (threads / 2) * (rounds / 4)
         assertEquals(threads * rounds - privateGateCalls, thrown)

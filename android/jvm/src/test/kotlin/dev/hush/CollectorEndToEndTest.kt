@@ -34,6 +34,7 @@ class CollectorEndToEndTest {
 
     @Test
     fun `totals recorded through the Kotlin API arrive at hush serve exactly once`() {
+        TestSupport.awayFromUtcMidnight()
         run("keygen", "--out", "$dir/keys")
         val serve = ProcessBuilder(
             hush, "serve", "--key", "$dir/keys", "--db", "$dir/collector.db", "--listen", "127.0.0.1:0",

@@ -22,6 +22,7 @@ class EndToEndSealingTest {
 
     @Test
     fun `a closed day is sealed and posted to the gateway`() {
+        TestSupport.awayFromUtcMidnight()
         val bodies = ConcurrentLinkedQueue<Pair<String?, ByteArray>>()
         val server = HttpServer.create(InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0)
         server.createContext("/gateway") { ex ->

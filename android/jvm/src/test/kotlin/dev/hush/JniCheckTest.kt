@@ -31,7 +31,8 @@ class JniCheckTest {
         assertEquals(0, result.exitCode, result.output.take(4000))
         assertTrue(result.output.contains("stress done: 100000 rounds"), result.output.take(4000))
         assertEquals(emptyList(), warnings, result.output.take(4000))
-        // Every third upload round forces an upload task out of the core.
+        // Every third upload round forces an upload task out of the core
+        // (the forked JVM fails if one does not).
         val uploads = assertNotNull(Regex("""(\d+) upload tasks""").find(result.output), result.output.take(4000))
         assertTrue(uploads.groupValues[1].toInt() >= 100_000 / 30, result.output.take(4000))
     }
@@ -88,6 +89,7 @@ object JniStressMain {
                     }
                     task = NativeBridge.nextUpload(h)
                 }
+                check(!force || task.kind == NativeUploadTask.UPLOAD) { "a forced round got no upload task" }
                 when (task.kind) {
                     NativeUploadTask.WAIT -> waits++
                     NativeUploadTask.UPLOAD -> {

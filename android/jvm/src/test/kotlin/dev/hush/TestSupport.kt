@@ -37,6 +37,17 @@ object TestSupport {
         checkpointDelayMs = checkpointDelayMs,
     )
 
+    /**
+     * Waits, if the wall clock is within [marginMs] of 00:00 UTC, until just
+     * after it. The test clock follows the wall clock, so a run that expects
+     * one day window must not start on one UTC day and end on the next.
+     */
+    fun awayFromUtcMidnight(marginMs: Long = 60_000) {
+        val day = 86_400_000L
+        val untilMidnight = day - Math.floorMod(System.currentTimeMillis(), day)
+        if (untilMidnight < marginMs) Thread.sleep(untilMidnight + 1_000)
+    }
+
     /** Every file under [dir] with its bytes. */
     fun snapshot(dir: File): Map<String, List<Byte>> =
         dir.walkTopDown().filter { it.isFile }.associate { it.relativeTo(dir).path to it.readBytes().toList() }

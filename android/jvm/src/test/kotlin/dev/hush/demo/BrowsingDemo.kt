@@ -5,6 +5,7 @@ import dev.hush.Hush
 import dev.hush.HushConfig
 import dev.hush.HttpUrlConnectionUploader
 import dev.hush.Tab
+import dev.hush.TestSupport
 import dev.hush.internal.NativeBridge
 import java.io.File
 import kotlin.system.exitProcess
@@ -30,6 +31,7 @@ object BrowsingDemo {
             exitProcess(2)
         }
         val (dataDir, keysFile, gateway) = args
+        TestSupport.awayFromUtcMidnight()
         val config = HushConfig(
             dataDir = File(dataDir),
             keyConfig = File(keysFile).readBytes(),
