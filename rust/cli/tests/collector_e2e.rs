@@ -159,25 +159,20 @@ fn surviving_plaintext() -> Vec<String> {
     words
 }
 
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Base64 without padding.
 fn base64(bytes: &[u8]) -> String {
-    bytes
-        .chunks(3)
-        .flat_map(|c| {
-            let at = |i: usize| u32::from(c.get(i).copied().unwrap_or(0));
-            let n = at(0) << 16 | at(1) << 8 | at(2);
-            (0..=c.len()).map(move |i| char::from(BASE64[(n >> (18 - 6 * i)) as usize & 63]))
-        })
-        .collect()
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The forms `word` takes inside any encoding of a message that contains it:
 /// hex in both cases, and for each of the three alignments of base64 (standard
 /// and URL-safe) the characters that depend on `word` alone.
 fn encodings(word: &str) -> Vec<String> {
-    let hex: String = word.bytes().map(|b| format!("{b:02x}")).collect();
+    let hex = hex(word.as_bytes());
     let mut forms = vec![hex.to_uppercase(), hex];
     for offset in 0..3 {
         let encoded = base64(&[&vec![0; offset][..], word.as_bytes()].concat());
@@ -213,8 +208,6 @@ fn no_byte_the_client_sends_holds_a_canary() {
     let planted = b"POST /gateway HTTP/1.1\r\nx: https://CanarySub2.google.com\r\n\r\n";
     assert_eq!(leaks(planted, &canaries()), ["canarysub2", "canary"]);
     // And so must the one for encodings, at every alignment.
-    assert_eq!(base64(b"google"), "Z29vZ2xl");
-    assert_eq!(base64(b"bing?"), "YmluZz8");
     let report = format!(
         r#"{{"day":"{}","metrics":{{"tabs.opened":{{"counter":1}}}}}}"#,
         start()
@@ -275,10 +268,6 @@ fn no_byte_the_client_sends_holds_a_canary() {
     assert_eq!(m["page.domain"]["labels"]["wikipedia.org"], 1, "{q}");
     assert_eq!(m["page.domain"]["labels"]["google.com"], 1, "{q}");
     assert_eq!(day(&q, &start())["dropped"]["urls"]["userinfo"], 1, "{q}");
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[test]
