@@ -8,6 +8,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const MS_PER_DAY: i64 = 86_400_000;
 
+/// No clock that reads a day before this one is right: this version of Hush
+/// did not exist yet. A phone that lost its time boots at 1970 or at its
+/// build date, and Hush does not close, open or seal a window on such a
+/// reading (see `day_change`). Moved forward at a release; an older value
+/// is always safe, only less protective.
+pub const EARLIEST_TRUE_DAY: UtcDay = UtcDay(20_758); // 2026-11-01
+
 /// A source of wall-clock time in milliseconds since the Unix epoch (UTC).
 pub trait Clock: Send + Sync {
     fn now_ms(&self) -> i64;
@@ -164,6 +171,11 @@ mod tests {
                 assert_eq!(UtcDay::parse_iso(&UtcDay(day).iso()), Some(UtcDay(day)));
             }
         }
+    }
+
+    #[test]
+    fn earliest_true_day_is_the_date_it_says() {
+        assert_eq!(EARLIEST_TRUE_DAY.iso(), "2026-11-01");
     }
 
     #[test]

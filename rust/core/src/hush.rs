@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::anonymize::{Anonymizer, Environment, PageOutcome, SearchOutcome};
 use crate::clock::{Clock, UtcDay};
+use crate::day_change;
 use crate::history::{self, SentOutcome, SentRecord};
 use crate::ohttp::{KeyConfigs, SealError};
 use crate::random;
@@ -14,7 +15,7 @@ use crate::report::Report;
 use crate::schema::{MetricId, MetricKind, Schema};
 use crate::seal::{Endpoints, ReportSealer};
 use crate::store::outbox::{Outbox, OutboxLimits, PendingMeta};
-use crate::store::state_file::{self, Loaded, StateData};
+use crate::store::state_file::{self, StateData};
 use crate::store::state_writer::{StateWrite, StateWriter};
 use crate::store::{Fs, RealFs};
 use crate::tabs::{CountPermit, Gate, NormalTab, TabError, TabId, Tabs};
@@ -23,9 +24,6 @@ use crate::upload::{
     UploadPolicy, UploadRequest, UploadResult, UploadTask, Verdict, OHTTP_REQUEST_TYPE,
 };
 use crate::window::{ErrorKind, Window};
-
-/// Closed windows kept in memory while the disk refuses them (P12).
-const MAX_CLOSED_IN_MEMORY: usize = 8;
 
 /// Uploads start at a random time in this range after a window closes (P7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +60,8 @@ pub struct Config {
     pub upload_delay: UploadDelay,
     pub upload_policy: UploadPolicy,
     pub clock: Arc<dyn Clock>,
+    /// A clock reading before this day is not trusted (see `day_change`).
+    pub clock_floor: UtcDay,
     pub fs: Arc<dyn Fs>,
 }
 
@@ -84,6 +84,7 @@ impl Config {
             upload_delay: UploadDelay::default(),
             upload_policy: UploadPolicy::default(),
             clock: Arc::new(crate::clock::SystemClock),
+            clock_floor: crate::clock::EARLIEST_TRUE_DAY,
             fs: Arc::new(RealFs),
         }
     }
@@ -135,6 +136,7 @@ pub struct Hush {
     /// Start times of recent uploads, for the hourly quota.
     recent_starts: Vec<i64>,
     clock: Arc<dyn Clock>,
+    clock_floor: UtcDay,
     fs: Arc<dyn Fs>,
     data_dir: PathBuf,
     /// Changes so far; the checkpoint on disk is current when the writer has
@@ -144,9 +146,10 @@ pub struct Hush {
 }
 
 impl Hush {
-    /// Opens the core on `config.data_dir`: loads the checkpoint (a corrupt
-    /// one is moved aside and counted), reconciles pending reports, and closes
-    /// windows whose day is over. With collection off, the directory is wiped.
+    /// Opens the core on `config.data_dir`: loads the checkpoint (one that
+    /// cannot be read or trusted is deleted and counted), reconciles pending
+    /// reports, and moves the open window to the clock's day. With
+    /// collection off, the directory is wiped.
     pub fn open(config: Config) -> Result<Self, StoreError> {
         let Config {
             data_dir,
@@ -160,88 +163,47 @@ impl Hush {
             upload_delay,
             upload_policy,
             clock,
+            clock_floor,
             fs,
         } = config;
         fs.create_dir_all(&data_dir)?;
         let now = clock.now_ms();
         let today = UtcDay::of_ms(now);
-        let anonymizer = Anonymizer::shipped();
-        let (loaded, corrupt) = match state_file::load(fs.as_ref(), &data_dir)? {
-            Loaded::Fresh => (None, false),
-            Loaded::Corrupt => (None, true),
-            Loaded::Loaded(data) => (Some(*data), false),
-        };
-        let (window, metas, sent, upload_starts, corrupt) = match loaded {
-            None => (
-                Window::new(&schema, today),
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-                corrupt,
-            ),
-            Some(data) => match Window::from_report(&data.window, &schema, anonymizer) {
-                Ok(w) => (w, data.uploads, data.sent, data.upload_starts, false),
-                // Valid file, but not for this schema (e.g. an app update
-                // changed it): the old day cannot be reported faithfully.
-                Err(_) => (
-                    Window::new(&schema, today),
-                    data.uploads,
-                    data.sent,
-                    data.upload_starts,
-                    true,
-                ),
-            },
-        };
-        let delay = upload_delay;
-        let (outbox, corrupt_pending) = Outbox::load(
-            fs.as_ref(),
-            &data_dir,
-            metas,
-            || now + jitter(delay),
-            limits,
-        )?;
-        // A crash after a window was sealed but before the checkpoint forgot
-        // it: the sealed copy is the fuller one (it holds events recorded
-        // after the checkpoint), so keep it and do not seal the window again.
-        let already_sealed = outbox
-            .entries()
-            .iter()
-            .any(|m| m.id == window.report_id().hex());
-        let window = if already_sealed {
-            Window::new(&schema, today)
-        } else {
-            window
-        };
+        let restored =
+            crate::restore::restore(fs.as_ref(), &data_dir, &schema, today, limits, || {
+                now + jitter(upload_delay)
+            });
         let writer = StateWriter::new(Arc::clone(&fs), data_dir.clone());
         let sealer = ReportSealer::new(keys, endpoints, &schema);
         let mut hush = Self {
             schema,
             environment,
-            anonymizer,
+            anonymizer: Anonymizer::shipped(),
             sealer,
             tabs: Tabs::default(),
             collection_enabled: collection_enabled == Some(true),
             enhanced_incognito,
-            window,
+            window: restored.window,
             closed: Vec::new(),
-            outbox,
+            outbox: restored.outbox,
             upload_delay,
             upload_policy,
-            sent,
+            sent: restored.sent,
             in_flight: Vec::new(),
-            recent_starts: upload_starts,
+            recent_starts: restored.upload_starts,
             clock,
+            clock_floor,
             fs,
             data_dir,
             changes: 0,
             writer,
         };
-        if corrupt {
+        if restored.corrupt_state {
             hush.window.count_corrupt_state();
             hush.changes += 1;
         }
-        if corrupt_pending > 0 {
-            hush.window.count_dropped_reports(corrupt_pending);
+        if restored.corrupt_pending > 0 {
+            hush.window.count_dropped_reports(restored.corrupt_pending);
             hush.changes += 1;
         }
         if collection_enabled == Some(false) {
@@ -548,21 +510,19 @@ impl Hush {
         }
     }
 
-    /// Closes the open window when its day is over. A clock that went back
-    /// keeps the open window: windows only move forward.
+    /// Moves the open window to the clock's day: closes it when its day is
+    /// over, and when the clock was set back, discards what is dated after
+    /// today (see [`day_change`]). A reading before the clock floor changes
+    /// nothing.
     fn roll(&mut self, now_ms: i64) {
-        let today = UtcDay::of_ms(now_ms);
-        if today <= self.window.day() {
+        let Some(today) = day_change::trusted_day(now_ms, self.clock_floor) else {
             return;
-        }
-        let old = std::mem::replace(&mut self.window, Window::new(&self.schema, today));
-        let report_is_empty = old.to_report(&self.schema, &self.environment).is_empty();
-        if !report_is_empty {
-            self.closed.push(old);
-            if self.closed.len() > MAX_CLOSED_IN_MEMORY {
-                self.closed.remove(0);
-                self.window.count_dropped_reports(1);
-            }
+        };
+        let (schema, window, closed) = (&self.schema, &mut self.window, &mut self.closed);
+        match today.cmp(&window.day()) {
+            std::cmp::Ordering::Equal => return,
+            std::cmp::Ordering::Greater => day_change::forward(schema, window, closed, today),
+            std::cmp::Ordering::Less => day_change::back(schema, window, closed, today),
         }
         self.changes += 1;
     }
@@ -589,12 +549,19 @@ impl Hush {
         if !self.collection_enabled {
             return Ok(None);
         }
-        self.roll(self.clock.now_ms());
+        let now = self.clock.now_ms();
+        self.roll(now);
+        self.clean_outbox(now);
         // Files from an earlier run, or tighter limits after an app update,
         // may exceed the bounds before any new report is sealed.
         let over_limits = self.outbox.trim(self.fs.as_ref())?;
         self.count_dropped_for_space(over_limits);
         while let Some(w) = self.closed.first() {
+            if !day_change::may_seal(w, self.clock_floor, &self.outbox, &self.sent) {
+                day_change::discard(&self.closed.remove(0), &mut self.window);
+                self.changes += 1;
+                continue;
+            }
             let report = w.to_report(&self.schema, &self.environment);
             let sealed = self.sealer.seal(&report)?;
             let not_before = self.clock.now_ms().max(w.day().end_ms()) + jitter(self.upload_delay);
@@ -615,6 +582,28 @@ impl Hush {
         Ok(Some(self.writer.prepare(self.changes, &self.state_data())?))
     }
 
+    /// Pending reports dated after today are deleted and counted; reports
+    /// scheduled under a clock that ran ahead are rescheduled from now.
+    fn clean_outbox(&mut self, now: i64) {
+        let Some(today) = day_change::trusted_day(now, self.clock_floor) else {
+            return;
+        };
+        let delay = self.upload_delay;
+        let horizon = day_change::latest_schedule(delay, &self.upload_policy);
+        let cleaned = day_change::clean_outbox(
+            &mut self.outbox,
+            self.fs.as_ref(),
+            today,
+            now,
+            horizon,
+            || jitter(delay),
+        );
+        self.window.count_dropped_reports(cleaned.deleted);
+        if cleaned.deleted > 0 || cleaned.rescheduled {
+            self.changes += 1;
+        }
+    }
+
     /// Reports the outbox dropped to stay within its bounds (P12): counted
     /// in the next report and shown in the record of what was sent (P13).
     fn count_dropped_for_space(&mut self, dropped: Vec<PendingMeta>) {
@@ -631,7 +620,7 @@ impl Hush {
     fn state_data(&self) -> StateData {
         StateData {
             window: self.window.to_report(&self.schema, &self.environment),
-            uploads: self.outbox.entries().to_vec(),
+            uploads: self.outbox.checkpoint_entries(),
             sent: self.sent.clone(),
             upload_starts: self.recent_starts.clone(),
         }

@@ -8,12 +8,14 @@
 
 pub mod anonymize;
 pub mod clock;
+mod day_change;
 pub mod history;
 mod hush;
 pub mod ohttp;
 pub mod padding;
 pub mod random;
 pub mod report;
+mod restore;
 pub mod schema;
 pub mod seal;
 pub mod store;

@@ -219,6 +219,35 @@ impl Window {
         self.corrupt_state = self.corrupt_state.saturating_add(1);
     }
 
+    /// Whether anything was recorded, errored or dropped in this window: an
+    /// event of its day, as opposed to a counter about the device.
+    pub fn has_events(&self) -> bool {
+        self.unknown_metric > 0
+            || !self.errors.is_empty()
+            || !self.dropped_urls.is_empty()
+            || self.slots.iter().any(|s| match s {
+                Slot::Counter(n) => *n > 0,
+                Slot::Labeled(v) | Slot::Histogram(v) => v.iter().any(|n| *n > 0),
+                Slot::Boolean(b) => b.is_some(),
+                Slot::Domain(m) => !m.is_empty(),
+                Slot::Engine(m) => !m.is_empty(),
+            })
+    }
+
+    /// Whether it counts reports dropped, uploads refused or corrupt state.
+    pub fn has_device_counters(&self) -> bool {
+        self.dropped_reports > 0 || self.rejected_uploads > 0 || self.corrupt_state > 0
+    }
+
+    /// Adds this window's counters about the device to `next`, when this
+    /// window is discarded: a drop is counted in the next report (P12)
+    /// whatever becomes of the window it was counted in.
+    pub fn carry_device_counters_into(&self, next: &mut Window) {
+        next.dropped_reports = next.dropped_reports.saturating_add(self.dropped_reports);
+        next.rejected_uploads = next.rejected_uploads.saturating_add(self.rejected_uploads);
+        next.corrupt_state = next.corrupt_state.saturating_add(self.corrupt_state);
+    }
+
     /// The report this window becomes (also its checkpoint form).
     pub fn to_report(&self, schema: &Schema, environment: &Environment) -> Report {
         let mut metrics = BTreeMap::new();

@@ -1,6 +1,6 @@
 //! The file-system seam. Production uses [`RealFs`]; tests use a wrapper that
 //! fails or "crashes" at a chosen step, to prove that every interruption of a
-//! write leaves state that loads.
+//! write leaves state that loads, and fuzz targets use [`super::MemFs`].
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -13,7 +13,11 @@ pub trait Fs: Send + Sync {
     /// Makes a rename in `dir` durable.
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Removes a file; a missing one is not an error.
     fn remove(&self, path: &Path) -> io::Result<()>;
+    /// Removes whatever is at `path`, a file or a whole directory tree (a
+    /// directory where Hush expects a file); a missing path is not an error.
+    fn remove_tree(&self, path: &Path) -> io::Result<()>;
     fn list(&self, dir: &Path) -> io::Result<Vec<PathBuf>>;
     fn create_dir_all(&self, dir: &Path) -> io::Result<()>;
 }
@@ -41,6 +45,14 @@ impl Fs for RealFs {
         match fs::remove_file(path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             other => other,
+        }
+    }
+    fn remove_tree(&self, path: &Path) -> io::Result<()> {
+        match fs::symlink_metadata(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+            Ok(m) if m.is_dir() => fs::remove_dir_all(path),
+            Ok(_) => self.remove(path),
         }
     }
     fn list(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {

@@ -53,6 +53,9 @@ pub struct Outbox {
     dir: PathBuf,
     /// Oldest first.
     entries: Vec<PendingMeta>,
+    /// Reports on disk that could not be read at start (an I/O error, not
+    /// bad content): kept, with their bookkeeping, for the next start.
+    held: Vec<PendingMeta>,
     limits: OutboxLimits,
 }
 
@@ -61,6 +64,45 @@ fn valid_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// What a file under `pending/` turned out to be.
+enum Found {
+    Intact {
+        id: String,
+        size: u64,
+    },
+    /// Could not be read now; may be readable at the next start.
+    Unreadable {
+        id: String,
+    },
+    /// Bad content: not a report this outbox wrote, or a damaged one.
+    Corrupt,
+    /// A temp file left by a crash mid-write.
+    Leftover,
+}
+
+fn inspect(fs: &dyn Fs, path: &Path) -> Found {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name.ends_with(TMP_SUFFIX) {
+        return Found::Leftover;
+    }
+    let Some(id) = name
+        .strip_suffix(&format!(".{EXT}"))
+        .filter(|id| valid_id(id))
+    else {
+        return Found::Corrupt;
+    };
+    match fs.read(path) {
+        Ok(b) if envelope::unwrap(MAGIC, &b).is_ok() => Found::Intact {
+            id: id.to_owned(),
+            size: b.len() as u64,
+        },
+        Ok(_) => Found::Corrupt,
+        // A directory is not a report whatever happens later.
+        Err(e) if e.kind() == io::ErrorKind::IsADirectory => Found::Corrupt,
+        Err(_) => Found::Unreadable { id: id.to_owned() },
+    }
 }
 
 impl Outbox {
@@ -72,66 +114,75 @@ impl Outbox {
         self.dir.join(format!("{id}.{EXT}"))
     }
 
-    /// Reconciles the checkpointed bookkeeping with the files on disk: temp
-    /// files and corrupt files are deleted (and counted), files the checkpoint
-    /// does not know get `fresh_not_before`. Returns the outbox and how many
-    /// files were dropped as corrupt.
+    /// Reconciles the checkpointed bookkeeping with the files on disk. Never
+    /// fails, so no start is stuck on the disk: temp files and files with bad
+    /// content are deleted (the latter counted), files that cannot be read
+    /// now are kept untouched for the next start (an I/O error is no reason
+    /// to lose a report), files the checkpoint does not know get
+    /// `fresh_not_before`. Returns the outbox and how many files were deleted
+    /// as corrupt. If `pending/` itself cannot be read, every report the
+    /// checkpoint lists is held, and sealing new ones reports the error.
     pub fn load(
         fs: &dyn Fs,
         data_dir: &Path,
         metas: Vec<PendingMeta>,
         fresh_not_before: impl Fn() -> i64,
         limits: OutboxLimits,
-    ) -> io::Result<(Self, u64)> {
+    ) -> (Self, u64) {
         let dir = Self::pending_dir(data_dir);
-        fs.create_dir_all(&dir)?;
-        let mut on_disk = Vec::new();
+        let listed = fs.create_dir_all(&dir).and_then(|()| fs.list(&dir));
+        let mut outbox = Self {
+            dir,
+            entries: Vec::new(),
+            held: Vec::new(),
+            limits,
+        };
+        let Ok(paths) = listed else {
+            log::warn!("pending reports cannot be listed; kept for the next start");
+            outbox.held = metas;
+            return (outbox, 0);
+        };
         let mut corrupt = 0;
-        for path in fs.list(&dir)? {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let id = name
-                .strip_suffix(&format!(".{EXT}"))
-                .filter(|id| valid_id(id));
-            let intact_size = id.and_then(|_| fs.read(&path).ok()).and_then(|b| {
-                let intact = envelope::unwrap(MAGIC, &b).is_ok();
-                intact.then_some(b.len() as u64)
-            });
-            match (id, intact_size) {
-                (Some(id), Some(size)) => on_disk.push((id.to_owned(), size)),
-                _ => {
-                    if !name.ends_with(TMP_SUFFIX) {
+        let known = |id: &str| metas.iter().find(|m| m.id == id).cloned();
+        let fresh = |id: String, size| PendingMeta {
+            id,
+            size,
+            not_before_ms: fresh_not_before(),
+            attempts: 0,
+            // A file the checkpoint never learnt of: its day is unknown
+            // until it is sent (the history then shows it undated).
+            day: String::new(),
+        };
+        let mut on_disk = Vec::new();
+        for path in paths {
+            match inspect(fs, &path) {
+                Found::Intact { id, size } => on_disk.push((id, size)),
+                Found::Unreadable { id } => {
+                    let meta = known(&id).unwrap_or_else(|| fresh(id, 0));
+                    outbox.held.push(meta);
+                }
+                Found::Corrupt => {
+                    // Counted once: a file that cannot be deleted is met again.
+                    if fs.remove_tree(&path).is_ok() {
                         corrupt += 1;
                     }
-                    fs.remove(&path)?;
+                }
+                Found::Leftover => {
+                    let _ = fs.remove_tree(&path);
                 }
             }
         }
-        let mut entries: Vec<PendingMeta> = metas
-            .into_iter()
-            .filter(|m| on_disk.iter().any(|(id, _)| *id == m.id))
-            .collect();
-        for (id, size) in on_disk {
-            match entries.iter_mut().find(|m| m.id == id) {
-                Some(m) => m.size = size,
-                // A file the checkpoint never learnt of: its day is unknown
-                // until it is sent (the history then shows it undated).
-                None => entries.push(PendingMeta {
-                    id,
-                    size,
-                    not_before_ms: fresh_not_before(),
-                    attempts: 0,
-                    day: String::new(),
-                }),
+        // The checkpoint's order (oldest first), then files it never knew.
+        for m in &metas {
+            if let Some(i) = on_disk.iter().position(|(id, _)| *id == m.id) {
+                let (_, size) = on_disk.remove(i);
+                outbox.entries.push(PendingMeta { size, ..m.clone() });
             }
         }
-        Ok((
-            Self {
-                dir,
-                entries,
-                limits,
-            },
-            corrupt,
-        ))
+        for (id, size) in on_disk {
+            outbox.entries.push(fresh(id, size));
+        }
+        (outbox, corrupt)
     }
 
     /// Stores a sealed report of `day`. A report with the same id replaces
@@ -154,6 +205,7 @@ impl Outbox {
         let file = envelope::wrap(MAGIC, sealed);
         write_atomic(fs, &self.file(id), &file)?;
         self.entries.retain(|m| m.id != id);
+        self.held.retain(|m| m.id != id);
         self.entries.push(PendingMeta {
             id: id.to_owned(),
             size: file.len() as u64,
@@ -194,20 +246,45 @@ impl Outbox {
     pub fn remove(&mut self, fs: &dyn Fs, id: &str) -> io::Result<()> {
         fs.remove(&self.file(id))?;
         self.entries.retain(|m| m.id != id);
+        self.held.retain(|m| m.id != id);
         Ok(())
     }
 
     /// Deletes every pending report (consent withdrawn).
     pub fn wipe(&mut self, fs: &dyn Fs) -> io::Result<()> {
         for path in fs.list(&self.dir)? {
-            fs.remove(&path)?;
+            fs.remove_tree(&path)?;
         }
         self.entries.clear();
+        self.held.clear();
         Ok(())
     }
 
+    /// The reports that can be uploaded, oldest first.
     pub fn entries(&self) -> &[PendingMeta] {
         &self.entries
+    }
+
+    /// The reports on disk that could not be read at start; the next start
+    /// tries again.
+    pub fn held(&self) -> &[PendingMeta] {
+        &self.held
+    }
+
+    /// The bookkeeping a checkpoint keeps: every report on disk.
+    pub fn checkpoint_entries(&self) -> Vec<PendingMeta> {
+        self.entries.iter().chain(&self.held).cloned().collect()
+    }
+
+    /// Every report on disk, readable or held, for checks by day.
+    pub fn all(&self) -> impl Iterator<Item = &PendingMeta> {
+        self.entries.iter().chain(&self.held)
+    }
+
+    /// The readable reports' bookkeeping, e.g. to reschedule them after the
+    /// clock was set back.
+    pub fn entries_mut(&mut self) -> &mut [PendingMeta] {
+        &mut self.entries
     }
 
     pub fn entry_mut(&mut self, id: &str) -> Option<&mut PendingMeta> {

@@ -14,7 +14,11 @@ use crate::report::Report;
 
 pub(crate) const MAGIC: &[u8; 8] = b"HUSHST01";
 pub const STATE_FILE: &str = "state";
-pub const CORRUPT_FILE: &str = "state.corrupt";
+/// Where a checkpoint that fails to load is put when it cannot be deleted
+/// (a directory tree Hush may not empty): out of the way of the next one.
+pub const UNREADABLE_FILE: &str = "state.unreadable";
+/// Where earlier builds kept a checkpoint that failed to load, in clear.
+const LEGACY_CORRUPT_FILE: &str = "state.corrupt";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,7 +39,7 @@ pub enum Loaded {
     /// No checkpoint yet.
     Fresh,
     Loaded(Box<StateData>),
-    /// A checkpoint existed but could not be trusted; it was moved aside.
+    /// A checkpoint existed but could not be read or trusted; it was deleted.
     Corrupt,
 }
 
@@ -50,34 +54,62 @@ pub fn encoded_len(data: &StateData) -> usize {
         .unwrap_or(0)
 }
 
-pub fn load(fs: &dyn Fs, dir: &Path) -> io::Result<Loaded> {
+/// Loads the checkpoint. Never fails, so no start can be stuck on what is
+/// on disk: a checkpoint that cannot be read (an I/O or permission error, a
+/// directory in its place) is treated like one that fails its checks. Either
+/// way it is deleted at once, since it may hold a day's aggregates in clear,
+/// and reported as [`Loaded::Corrupt`] for the caller to count.
+pub fn load(fs: &dyn Fs, dir: &Path) -> Loaded {
     let path = state_path(dir);
     // A temp file left by a crash mid-write never became the checkpoint.
-    fs.remove(&tmp_path(&path))?;
-    let bytes = match fs.read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Loaded::Fresh),
-        Err(e) => return Err(e),
+    discard(fs, dir, &tmp_path(&path));
+    discard(fs, dir, &dir.join(LEGACY_CORRUPT_FILE));
+    let _ = fs.remove_tree(&dir.join(UNREADABLE_FILE));
+    let parsed = match fs.read(&path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Loaded::Fresh,
+        Err(_) => None,
+        Ok(bytes) => envelope::unwrap(MAGIC, &bytes)
+            .ok()
+            .and_then(|body| serde_json::from_slice::<StateData>(body).ok()),
     };
-    let parsed = envelope::unwrap(MAGIC, &bytes)
-        .ok()
-        .and_then(|body| serde_json::from_slice::<StateData>(body).ok());
     match parsed {
-        Some(data) => Ok(Loaded::Loaded(Box::new(data))),
+        Some(data) => Loaded::Loaded(Box::new(data)),
         None => {
-            log::warn!("checkpoint failed its integrity check; moved aside, starting clean");
-            fs.rename(&path, &dir.join(CORRUPT_FILE))?;
-            Ok(Loaded::Corrupt)
+            log::warn!(
+                "checkpoint unreadable or failed its integrity check; deleted, starting clean"
+            );
+            discard(fs, dir, &path);
+            Loaded::Corrupt
         }
+    }
+}
+
+/// Deletes `path`, or if that fails moves it to [`UNREADABLE_FILE`], so the
+/// next checkpoint can take its place. Best effort: a directory that refuses
+/// both still opens, and the next checkpoint reports the I/O error.
+fn discard(fs: &dyn Fs, dir: &Path, path: &Path) {
+    if fs.remove_tree(path).is_ok() {
+        return;
+    }
+    let aside = dir.join(UNREADABLE_FILE);
+    let _ = fs.remove_tree(&aside);
+    if fs.rename(path, &aside).is_err() {
+        log::warn!("a file in the data directory can be neither deleted nor moved aside");
     }
 }
 
 /// Deletes the checkpoint and anything left around it.
 pub fn remove_all(fs: &dyn Fs, dir: &Path) -> io::Result<()> {
     let path = state_path(dir);
-    fs.remove(&path)?;
-    fs.remove(&tmp_path(&path))?;
-    fs.remove(&dir.join(CORRUPT_FILE))
+    for p in [
+        path.clone(),
+        tmp_path(&path),
+        dir.join(UNREADABLE_FILE),
+        dir.join(LEGACY_CORRUPT_FILE),
+    ] {
+        fs.remove_tree(&p)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -192,11 +192,25 @@ impl LogCapture {
 /// A file system that fails on purpose. `crash_after(n)`: the n-th mutating
 /// operation "kills the process": a write leaves a torn half-written file and
 /// every later operation fails. `full`: writes fail with ENOSPC until cleared.
+/// `fail(op, name, kind)`: that operation on a path of that file name fails
+/// with that error (EACCES, EIO...) until `heal`.
 pub struct FaultFs {
     inner: hush_core::store::RealFs,
     ops_left: std::sync::atomic::AtomicI64,
     crashed: std::sync::atomic::AtomicBool,
     pub full: std::sync::atomic::AtomicBool,
+    failing: Mutex<Vec<(Op, String, std::io::ErrorKind)>>,
+}
+
+/// The operations [`FaultFs::fail`] can break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Read,
+    /// `remove` and `remove_tree`.
+    Remove,
+    /// A rename from that name.
+    Rename,
+    List,
 }
 
 impl FaultFs {
@@ -206,7 +220,25 @@ impl FaultFs {
             ops_left: n.into(),
             crashed: false.into(),
             full: false.into(),
+            failing: Mutex::new(Vec::new()),
         })
+    }
+    pub fn fail(&self, op: Op, file_name: &str, kind: std::io::ErrorKind) {
+        self.failing
+            .lock()
+            .unwrap()
+            .push((op, file_name.to_owned(), kind));
+    }
+    pub fn heal(&self) {
+        self.failing.lock().unwrap().clear();
+    }
+    fn injected(&self, op: Op, path: &Path) -> std::io::Result<()> {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let failing = self.failing.lock().unwrap();
+        match failing.iter().find(|(o, n, _)| *o == op && n == name) {
+            Some((_, _, kind)) => Err(std::io::Error::from(*kind)),
+            None => Ok(()),
+        }
     }
     pub fn healthy() -> Arc<Self> {
         Self::crash_after(i64::MAX)
@@ -246,6 +278,7 @@ impl Fs for FaultFs {
         self.inner.write_synced(path, bytes)
     }
     fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        self.injected(Op::Rename, from)?;
         if !self.step()? {
             return Err(std::io::Error::other("killed before rename"));
         }
@@ -261,18 +294,28 @@ impl Fs for FaultFs {
         if self.crashed() {
             return Err(std::io::Error::other("process is dead"));
         }
+        self.injected(Op::Read, path)?;
         self.inner.read(path)
     }
     fn remove(&self, path: &Path) -> std::io::Result<()> {
+        self.injected(Op::Remove, path)?;
         if !self.step()? {
             return Err(std::io::Error::other("killed before remove"));
         }
         self.inner.remove(path)
     }
+    fn remove_tree(&self, path: &Path) -> std::io::Result<()> {
+        self.injected(Op::Remove, path)?;
+        if !self.step()? {
+            return Err(std::io::Error::other("killed before remove"));
+        }
+        self.inner.remove_tree(path)
+    }
     fn list(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         if self.crashed() {
             return Err(std::io::Error::other("process is dead"));
         }
+        self.injected(Op::List, dir)?;
         self.inner.list(dir)
     }
     fn create_dir_all(&self, dir: &Path) -> std::io::Result<()> {
