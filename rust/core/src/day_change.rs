@@ -39,16 +39,20 @@ pub(crate) fn trusted_day(now_ms: i64, floor: UtcDay) -> Option<UtcDay> {
     Some(UtcDay::of_ms(now_ms)).filter(|d| *d >= floor)
 }
 
-/// `today` is after the open window's day: the window closes (an empty one
-/// is forgotten) and today's opens.
+/// `today` is after the open window's day: the window closes, to be sealed
+/// if `reportable` (see [`may_report`]; an empty one is forgotten), and
+/// today's opens.
 pub(crate) fn forward(
     schema: &Schema,
     window: &mut Window,
     closed: &mut Vec<Window>,
     today: UtcDay,
+    reportable: bool,
 ) {
     let old = std::mem::replace(window, Window::new(schema, today));
-    if old.has_events() || old.has_device_counters() {
+    if !reportable {
+        discard(&old, window);
+    } else if old.has_events() || old.has_device_counters() {
         closed.push(old);
         if closed.len() > MAX_CLOSED_IN_MEMORY {
             let oldest = closed.remove(0);
@@ -87,10 +91,10 @@ pub(crate) fn discard(w: &Window, into: &mut Window) {
     }
 }
 
-/// Whether the closed window `w` may become a report: not if the clock was
-/// not set when it opened, nor if its day already has a report on disk or
-/// one that may have reached the collector (anything but a refusal).
-pub(crate) fn may_seal(w: &Window, floor: UtcDay, outbox: &Outbox, sent: &[SentRecord]) -> bool {
+/// Whether the window `w` may become a report when it closes: not if the
+/// clock was not set when it opened, nor if its day already has a report on
+/// disk or one that may have reached the collector (anything but a refusal).
+pub(crate) fn may_report(w: &Window, floor: UtcDay, outbox: &Outbox, sent: &[SentRecord]) -> bool {
     if w.day() < floor {
         return false;
     }

@@ -521,7 +521,11 @@ impl Hush {
         let (schema, window, closed) = (&self.schema, &mut self.window, &mut self.closed);
         match today.cmp(&window.day()) {
             std::cmp::Ordering::Equal => return,
-            std::cmp::Ordering::Greater => day_change::forward(schema, window, closed, today),
+            std::cmp::Ordering::Greater => {
+                let reportable =
+                    day_change::may_report(window, self.clock_floor, &self.outbox, &self.sent);
+                day_change::forward(schema, window, closed, today, reportable);
+            }
             std::cmp::Ordering::Less => day_change::back(schema, window, closed, today),
         }
         self.changes += 1;
@@ -557,11 +561,6 @@ impl Hush {
         let over_limits = self.outbox.trim(self.fs.as_ref())?;
         self.count_dropped_for_space(over_limits);
         while let Some(w) = self.closed.first() {
-            if !day_change::may_seal(w, self.clock_floor, &self.outbox, &self.sent) {
-                day_change::discard(&self.closed.remove(0), &mut self.window);
-                self.changes += 1;
-                continue;
-            }
             let report = w.to_report(&self.schema, &self.environment);
             let sealed = self.sealer.seal(&report)?;
             let not_before = self.clock.now_ms().max(w.day().end_ms()) + jitter(self.upload_delay);

@@ -1,0 +1,361 @@
+//! A device clock that jumps, through the real `Hush` API and across
+//! restarts: collection resumes on the first call after a correction, no
+//! report is ever dated after the clock's day, what was recorded under a
+//! clock that read a later day is dropped and counted, and no day gets two
+//! reports (README, "When the device clock is wrong").
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{start_ms, Harness};
+use hush_core::clock::{Clock, UtcDay};
+use hush_core::report::{MetricValue, Report};
+use hush_core::upload::UploadTask;
+use hush_core::{Hush, RecordError};
+
+const HOUR: i64 = 3_600_000;
+const DAY: i64 = 24 * HOUR;
+
+fn bookmarks(h: &mut Hush, n: u64) -> Result<(), RecordError> {
+    let tab = h.open_tab(false).unwrap();
+    let m = h.metric("bookmarks.added").unwrap();
+    h.add(tab, m, n)
+}
+
+fn count(r: &Report) -> u64 {
+    match r.metrics.get("bookmarks.added") {
+        Some(MetricValue::Counter(n)) => *n,
+        None => 0,
+        Some(other) => panic!("{other:?}"),
+    }
+}
+
+fn iso(ms: i64) -> String {
+    UtcDay::of_ms(ms).iso()
+}
+
+/// Every sealed report waiting in the outbox, by day; no day twice (P14),
+/// and none dated after the clock's day.
+fn sealed(t: &Harness, h: &Hush) -> BTreeMap<String, Report> {
+    let today = iso(t.clock.now_ms());
+    let mut by_day = BTreeMap::new();
+    for r in t.pending_reports(h) {
+        assert!(r.day <= today, "sealed report dated {} on {today}", r.day);
+        let day = r.day.clone();
+        assert!(
+            by_day.insert(day.clone(), r).is_none(),
+            "two reports for {day}"
+        );
+    }
+    for m in h.outbox().entries() {
+        assert!(m.day <= today, "pending report dated {} on {today}", m.day);
+    }
+    assert!(h.pending_report().day <= today, "open window in the future");
+    by_day
+}
+
+#[test]
+fn a_clock_that_ran_ahead_is_corrected_and_collection_resumes_at_once() {
+    let t = Harness::new();
+    let today = t.clock.now_ms();
+    let mut h = t.open();
+    bookmarks(&mut h, 2).unwrap();
+    // The clock jumps a month ahead: today's window closes and is sealed,
+    // and a window for the wrong day records.
+    t.clock.set_ms(today + 30 * DAY);
+    bookmarks(&mut h, 5).unwrap();
+    h.checkpoint().unwrap();
+    assert_eq!(sealed(&t, &h).len(), 1);
+
+    t.clock.set_ms(today + 10 * 60_000);
+    bookmarks(&mut h, 1).unwrap();
+    let open = h.pending_report();
+    assert_eq!(open.day, iso(today), "the first call after the correction");
+    assert_eq!(count(&open), 1);
+    assert_eq!(open.dropped.reports, 1, "the wrong day's window is counted");
+    h.checkpoint().unwrap();
+    let reports = sealed(&t, &h);
+    assert_eq!(count(&reports[&iso(today)]), 2, "the true day is kept");
+    // Its upload was scheduled under the wrong clock: redrawn from now.
+    let meta = &h.outbox().entries()[0];
+    let end = UtcDay::of_ms(today).end_ms();
+    assert!(
+        (end..=end + 6 * HOUR).contains(&meta.not_before_ms),
+        "scheduled {} ms after the day's end",
+        meta.not_before_ms - end
+    );
+
+    // Today already has its report: what is recorded for the rest of it
+    // cannot be a second one. It is dropped and counted when the day ends.
+    t.clock.set_ms(today + DAY);
+    bookmarks(&mut h, 4).unwrap();
+    t.clock.set_ms(today + 2 * DAY);
+    h.checkpoint().unwrap();
+    let reports = sealed(&t, &h);
+    assert_eq!(reports.len(), 2);
+    let next = &reports[&iso(today + DAY)];
+    assert_eq!(count(next), 4);
+    assert_eq!(next.dropped.reports, 2, "the wrong day, then today's rest");
+}
+
+#[test]
+fn a_correction_before_the_day_was_sealed_loses_nothing_recorded_under_the_true_clock() {
+    let t = Harness::new();
+    let today = t.clock.now_ms();
+    let mut h = t.open();
+    bookmarks(&mut h, 2).unwrap();
+    t.clock.set_ms(today + 3 * DAY);
+    bookmarks(&mut h, 5).unwrap();
+    // Corrected before any checkpoint sealed today's window: it reopens.
+    t.clock.set_ms(today + 60_000);
+    bookmarks(&mut h, 1).unwrap();
+    let open = h.pending_report();
+    assert_eq!((open.day.as_str(), count(&open)), (iso(today).as_str(), 3));
+    assert_eq!(open.dropped.reports, 1);
+    assert!(h.closed_reports().is_empty());
+    t.clock.set_ms(today + DAY);
+    h.checkpoint().unwrap();
+    let reports = sealed(&t, &h);
+    assert_eq!(reports.len(), 1);
+    assert_eq!(count(&reports[&iso(today)]), 3);
+}
+
+#[test]
+fn past_the_expiry_and_back_across_a_restart() {
+    let t = Harness::new();
+    let today = t.clock.now_ms();
+    let mut h = t.open();
+    bookmarks(&mut h, 2).unwrap();
+    // 2029-03-01: every metric of the shipped schema has expired.
+    let wrong = UtcDay::parse_iso("2029-03-01").unwrap().start_ms() + 9 * HOUR;
+    t.clock.set_ms(wrong);
+    assert!(matches!(
+        bookmarks(&mut h, 1),
+        Err(RecordError::Expired { .. })
+    ));
+    // The checkpoint is written under the wrong clock ...
+    h.checkpoint().unwrap();
+    drop(h);
+
+    // ... and read under the corrected one.
+    t.clock.set_ms(today + HOUR);
+    let mut h = t.open();
+    bookmarks(&mut h, 1).expect("the first call records");
+    let open = h.pending_report();
+    assert_eq!((open.day.as_str(), count(&open)), (iso(today).as_str(), 1));
+    assert!(
+        open.errors.is_empty(),
+        "expired errors of 2029: {:?}",
+        open.errors
+    );
+    assert_eq!(open.dropped.reports, 1);
+    h.checkpoint().unwrap();
+    drop(h);
+    // A second start under the right clock changes nothing more.
+    let mut h = t.open();
+    assert_eq!(h.pending_report(), open);
+
+    // Today's report goes out the next day, not in 2029.
+    t.clock.set_ms(today + DAY);
+    h.checkpoint().unwrap();
+    let reports = sealed(&t, &h);
+    assert_eq!(reports.keys().collect::<Vec<_>>(), vec![&iso(today)]);
+    assert_eq!(count(&reports[&iso(today)]), 2);
+    let mut handed_out = false;
+    for _ in 0..20 {
+        match h.next_upload().unwrap() {
+            UploadTask::Upload(_) => {
+                handed_out = true;
+                break;
+            }
+            UploadTask::Wait(ms) => {
+                assert!(ms <= 7 * HOUR as u64, "waits {ms} ms");
+                t.clock.advance_ms(ms as i64);
+            }
+            UploadTask::Done => break,
+        }
+    }
+    assert!(handed_out);
+    assert!(t.clock.now_ms() < today + DAY + 7 * HOUR);
+}
+
+#[test]
+fn pending_reports_dated_after_the_corrected_day_are_deleted_and_counted_across_a_restart() {
+    let t = Harness::new();
+    let today = t.clock.now_ms();
+    let mut h = t.open();
+    bookmarks(&mut h, 1).unwrap();
+    // Ahead by ten days for three of its days, each closed and sealed.
+    for d in 10..13 {
+        t.clock.set_ms(today + d * DAY);
+        bookmarks(&mut h, 10 + d as u64).unwrap();
+        h.checkpoint().unwrap();
+    }
+    assert_eq!(h.outbox().entries().len(), 3, "today and two wrong days");
+    drop(h);
+
+    t.clock.set_ms(today + 2 * HOUR);
+    let mut h = t.open();
+    h.checkpoint().unwrap();
+    let reports = sealed(&t, &h);
+    assert_eq!(reports.keys().collect::<Vec<_>>(), vec![&iso(today)]);
+    assert_eq!(count(&reports[&iso(today)]), 1);
+    // Two sealed reports and the open window of the wrong clock.
+    assert_eq!(h.pending_report().dropped.reports, 3);
+    // No trace of the wrong days on disk.
+    let wrong = [10, 11, 12].map(|d| iso(today + d * DAY));
+    for (path, bytes) in t.files() {
+        for day in &wrong {
+            assert!(!common::contains(&bytes, day), "{day} in {path:?}");
+        }
+    }
+}
+
+#[test]
+fn jumps_over_midnight_and_back() {
+    let t = Harness::new();
+    let midnight = UtcDay::of_ms(t.clock.now_ms()).end_ms();
+    t.clock.set_ms(midnight - 10 * 60_000);
+    let mut h = t.open();
+    bookmarks(&mut h, 1).unwrap();
+    // Twenty minutes ahead, over midnight; sealed; then corrected.
+    t.clock.set_ms(midnight + 10 * 60_000);
+    bookmarks(&mut h, 2).unwrap();
+    h.checkpoint().unwrap();
+    t.clock.set_ms(midnight - 8 * 60_000);
+    bookmarks(&mut h, 3).unwrap();
+    assert_eq!(h.pending_report().day, iso(midnight - 1));
+    h.checkpoint().unwrap();
+    // The true midnight.
+    t.clock.set_ms(midnight + 60_000);
+    bookmarks(&mut h, 4).unwrap();
+    t.clock.set_ms(midnight + DAY);
+    h.checkpoint().unwrap();
+    let reports = sealed(&t, &h);
+    assert_eq!(reports.len(), 2);
+    assert_eq!(count(&reports[&iso(midnight - 1)]), 1);
+    let next = &reports[&iso(midnight)];
+    assert_eq!(count(next), 4, "the wrong clock's 2 is not in it");
+    assert_eq!(next.dropped.reports, 2);
+}
+
+#[test]
+fn a_step_back_of_seconds_after_midnight_keeps_the_finished_day() {
+    let t = Harness::new();
+    let midnight = UtcDay::of_ms(t.clock.now_ms()).end_ms();
+    let mut h = t.open();
+    bookmarks(&mut h, 6).unwrap();
+    t.clock.set_ms(midnight + 1_000);
+    h.checkpoint().unwrap();
+    assert_eq!(h.outbox().entries().len(), 1);
+    // NTP steps the clock back two seconds, over midnight.
+    t.clock.set_ms(midnight - 1_000);
+    bookmarks(&mut h, 1).unwrap();
+    h.checkpoint().unwrap();
+    assert_eq!(
+        h.outbox().entries().len(),
+        1,
+        "the finished day was deleted"
+    );
+    t.clock.set_ms(midnight + 2_000);
+    bookmarks(&mut h, 2).unwrap();
+    t.clock.set_ms(midnight + DAY);
+    h.checkpoint().unwrap();
+    let reports = sealed(&t, &h);
+    assert_eq!(count(&reports[&iso(midnight - 1)]), 6);
+    let next = &reports[&iso(midnight)];
+    assert_eq!((count(next), next.dropped.reports), (2, 1));
+}
+
+#[test]
+fn a_clock_behind_the_open_day_is_believed_and_corrected_forward() {
+    let t = Harness::new();
+    let today = t.clock.now_ms();
+    let mut h = t.open();
+    bookmarks(&mut h, 1).unwrap();
+    t.clock.set_ms(today + DAY);
+    bookmarks(&mut h, 2).unwrap();
+    h.checkpoint().unwrap();
+    let yesterday = today;
+    let today = today + DAY;
+    // Set back by hand a week (still after the floor): Hush cannot tell
+    // this from a correction, so it believes the clock.
+    t.clock.set_ms(today - 7 * DAY);
+    bookmarks(&mut h, 3).unwrap();
+    assert_eq!(h.pending_report().day, iso(today - 7 * DAY));
+    h.checkpoint().unwrap();
+    assert!(
+        sealed(&t, &h).is_empty(),
+        "a report dated after the clock's day"
+    );
+    drop(h);
+    // Corrected forward at a restart: collection resumes on the first call.
+    t.clock.set_ms(today + HOUR);
+    let mut h = t.open();
+    bookmarks(&mut h, 4).unwrap();
+    let open = h.pending_report();
+    assert_eq!((open.day.as_str(), count(&open)), (iso(today).as_str(), 4));
+    h.checkpoint().unwrap();
+    let reports = sealed(&t, &h);
+    assert_eq!(
+        reports.keys().collect::<Vec<_>>(),
+        vec![&iso(today - 7 * DAY)]
+    );
+    // Yesterday's report and today's window before the jump, counted.
+    assert_eq!(reports[&iso(today - 7 * DAY)].dropped.reports, 2);
+    assert!(!reports.contains_key(&iso(yesterday)));
+}
+
+#[test]
+fn a_clock_that_lost_its_time_changes_nothing_until_it_is_set() {
+    let t = Harness::new();
+    let today = t.clock.now_ms();
+    let mut h = t.open();
+    bookmarks(&mut h, 1).unwrap();
+    t.clock.set_ms(today + DAY);
+    bookmarks(&mut h, 2).unwrap();
+    h.checkpoint().unwrap();
+    let before = t.files();
+    // A phone that lost its time boots at 1970, or at its build date.
+    for wrong in [0, UtcDay::parse_iso("2024-06-01").unwrap().start_ms()] {
+        t.clock.set_ms(wrong);
+        drop(h);
+        h = t.open();
+        bookmarks(&mut h, 3).unwrap();
+        let open = h.pending_report();
+        assert_eq!(open.day, iso(today + DAY), "the open window stays");
+        assert_eq!(open.dropped.reports, 0);
+        h.checkpoint().unwrap();
+        assert_eq!(h.outbox().entries().len(), 1, "yesterday's report kept");
+    }
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        t.files().keys().collect::<Vec<_>>()
+    );
+    t.clock.set_ms(today + 2 * DAY);
+    h.checkpoint().unwrap();
+    let reports = sealed(&t, &h);
+    assert_eq!(count(&reports[&iso(today)]), 1);
+    assert_eq!(count(&reports[&iso(today + DAY)]), 2 + 3 + 3);
+}
+
+#[test]
+fn a_window_opened_under_a_clock_that_lost_its_time_is_never_sealed() {
+    let t = Harness::new();
+    t.clock.set_ms(0);
+    let mut h = t.open();
+    bookmarks(&mut h, 5).unwrap();
+    assert_eq!(h.pending_report().day, "1970-01-01");
+    h.checkpoint().unwrap();
+    t.clock.set_ms(start_ms());
+    bookmarks(&mut h, 1).unwrap();
+    h.checkpoint().unwrap();
+    assert!(sealed(&t, &h).is_empty(), "a report dated 1970");
+    let open = h.pending_report();
+    assert_eq!(
+        (open.day.as_str(), count(&open)),
+        (iso(start_ms()).as_str(), 1)
+    );
+    assert_eq!(open.dropped.reports, 1);
+}
