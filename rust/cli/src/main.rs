@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
-mod gateway;
-mod serve;
 mod upload_client;
+
+use hush_cli::{gateway, serve};
 
 #[derive(Parser)]
 #[command(

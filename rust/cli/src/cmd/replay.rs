@@ -185,6 +185,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let mut config = Config::new(args.data_dir.clone(), keys, endpoints, environment);
     config.schema = schema;
     config.clock = Arc::new(clock.clone());
+    // A trace may start on any day: its clock is right by definition.
+    config.clock_floor = config.clock_floor.min(start_day);
     // A browser passes the saved choice at start; a trace passes it with a
     // `consent` op, so the core starts with the choice not yet given.
     config.collection_enabled = None;
