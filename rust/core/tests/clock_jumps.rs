@@ -35,6 +35,23 @@ fn iso(ms: i64) -> String {
     UtcDay::of_ms(ms).iso()
 }
 
+/// A core whose clock starts at 08:00 of a day (returned), with `n`
+/// bookmarks recorded on it.
+fn started(n: u64) -> (Harness, i64, Hush) {
+    let t = Harness::new();
+    let today = t.clock.now_ms();
+    let mut h = t.open();
+    bookmarks(&mut h, n).unwrap();
+    (t, today, h)
+}
+
+/// The open window is the day of `day_ms` and holds `n` bookmarks.
+fn assert_open(h: &Hush, day_ms: i64, n: u64) -> Report {
+    let open = h.pending_report();
+    assert_eq!((open.day.as_str(), count(&open)), (iso(day_ms).as_str(), n));
+    open
+}
+
 /// Every sealed report waiting in the outbox, by day; no day twice (P14),
 /// and none dated after the clock's day.
 fn sealed(t: &Harness, h: &Hush) -> BTreeMap<String, Report> {
@@ -57,10 +74,7 @@ fn sealed(t: &Harness, h: &Hush) -> BTreeMap<String, Report> {
 
 #[test]
 fn a_clock_that_ran_ahead_is_corrected_and_collection_resumes_at_once() {
-    let t = Harness::new();
-    let today = t.clock.now_ms();
-    let mut h = t.open();
-    bookmarks(&mut h, 2).unwrap();
+    let (t, today, mut h) = started(2);
     // The clock jumps a month ahead: today's window closes and is sealed,
     // and a window for the wrong day records.
     t.clock.set_ms(today + 30 * DAY);
@@ -70,9 +84,8 @@ fn a_clock_that_ran_ahead_is_corrected_and_collection_resumes_at_once() {
 
     t.clock.set_ms(today + 10 * 60_000);
     bookmarks(&mut h, 1).unwrap();
-    let open = h.pending_report();
-    assert_eq!(open.day, iso(today), "the first call after the correction");
-    assert_eq!(count(&open), 1);
+    // The first call after the correction records into today.
+    let open = assert_open(&h, today, 1);
     assert_eq!(open.dropped.reports, 1, "the wrong day's window is counted");
     h.checkpoint().unwrap();
     let reports = sealed(&t, &h);
@@ -101,17 +114,13 @@ fn a_clock_that_ran_ahead_is_corrected_and_collection_resumes_at_once() {
 
 #[test]
 fn a_correction_before_the_day_was_sealed_loses_nothing_recorded_under_the_true_clock() {
-    let t = Harness::new();
-    let today = t.clock.now_ms();
-    let mut h = t.open();
-    bookmarks(&mut h, 2).unwrap();
+    let (t, today, mut h) = started(2);
     t.clock.set_ms(today + 3 * DAY);
     bookmarks(&mut h, 5).unwrap();
     // Corrected before any checkpoint sealed today's window: it reopens.
     t.clock.set_ms(today + 60_000);
     bookmarks(&mut h, 1).unwrap();
-    let open = h.pending_report();
-    assert_eq!((open.day.as_str(), count(&open)), (iso(today).as_str(), 3));
+    let open = assert_open(&h, today, 3);
     assert_eq!(open.dropped.reports, 1);
     assert!(h.closed_reports().is_empty());
     t.clock.set_ms(today + DAY);
@@ -123,10 +132,7 @@ fn a_correction_before_the_day_was_sealed_loses_nothing_recorded_under_the_true_
 
 #[test]
 fn past_the_expiry_and_back_across_a_restart() {
-    let t = Harness::new();
-    let today = t.clock.now_ms();
-    let mut h = t.open();
-    bookmarks(&mut h, 2).unwrap();
+    let (t, today, mut h) = started(2);
     // 2029-03-01: every metric of the shipped schema has expired.
     let wrong = UtcDay::parse_iso("2029-03-01").unwrap().start_ms() + 9 * HOUR;
     t.clock.set_ms(wrong);
@@ -142,8 +148,7 @@ fn past_the_expiry_and_back_across_a_restart() {
     t.clock.set_ms(today + HOUR);
     let mut h = t.open();
     bookmarks(&mut h, 1).expect("the first call records");
-    let open = h.pending_report();
-    assert_eq!((open.day.as_str(), count(&open)), (iso(today).as_str(), 1));
+    let open = assert_open(&h, today, 1);
     assert!(
         open.errors.is_empty(),
         "expired errors of 2029: {:?}",
@@ -182,10 +187,7 @@ fn past_the_expiry_and_back_across_a_restart() {
 
 #[test]
 fn pending_reports_dated_after_the_corrected_day_are_deleted_and_counted_across_a_restart() {
-    let t = Harness::new();
-    let today = t.clock.now_ms();
-    let mut h = t.open();
-    bookmarks(&mut h, 1).unwrap();
+    let (t, today, mut h) = started(1);
     // Ahead by ten days for three of its days, each closed and sealed.
     for d in 10..13 {
         t.clock.set_ms(today + d * DAY);
@@ -270,10 +272,7 @@ fn a_step_back_of_seconds_after_midnight_keeps_the_finished_day() {
 
 #[test]
 fn a_clock_behind_the_open_day_is_believed_and_corrected_forward() {
-    let t = Harness::new();
-    let today = t.clock.now_ms();
-    let mut h = t.open();
-    bookmarks(&mut h, 1).unwrap();
+    let (t, today, mut h) = started(1);
     t.clock.set_ms(today + DAY);
     bookmarks(&mut h, 2).unwrap();
     h.checkpoint().unwrap();
@@ -294,8 +293,7 @@ fn a_clock_behind_the_open_day_is_believed_and_corrected_forward() {
     t.clock.set_ms(today + HOUR);
     let mut h = t.open();
     bookmarks(&mut h, 4).unwrap();
-    let open = h.pending_report();
-    assert_eq!((open.day.as_str(), count(&open)), (iso(today).as_str(), 4));
+    let open = assert_open(&h, today, 4);
     h.checkpoint().unwrap();
     let reports = sealed(&t, &h);
     assert_eq!(
@@ -309,10 +307,7 @@ fn a_clock_behind_the_open_day_is_believed_and_corrected_forward() {
 
 #[test]
 fn a_clock_that_lost_its_time_changes_nothing_until_it_is_set() {
-    let t = Harness::new();
-    let today = t.clock.now_ms();
-    let mut h = t.open();
-    bookmarks(&mut h, 1).unwrap();
+    let (t, today, mut h) = started(1);
     t.clock.set_ms(today + DAY);
     bookmarks(&mut h, 2).unwrap();
     h.checkpoint().unwrap();
@@ -352,10 +347,6 @@ fn a_window_opened_under_a_clock_that_lost_its_time_is_never_sealed() {
     bookmarks(&mut h, 1).unwrap();
     h.checkpoint().unwrap();
     assert!(sealed(&t, &h).is_empty(), "a report dated 1970");
-    let open = h.pending_report();
-    assert_eq!(
-        (open.day.as_str(), count(&open)),
-        (iso(start_ms()).as_str(), 1)
-    );
+    let open = assert_open(&h, start_ms(), 1);
     assert_eq!(open.dropped.reports, 1);
 }
