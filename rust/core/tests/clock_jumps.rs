@@ -293,7 +293,7 @@ fn a_clock_behind_the_open_day_is_believed_and_corrected_forward() {
     t.clock.set_ms(today + HOUR);
     let mut h = t.open();
     bookmarks(&mut h, 4).unwrap();
-    let open = assert_open(&h, today, 4);
+    assert_open(&h, today, 4);
     h.checkpoint().unwrap();
     let reports = sealed(&t, &h);
     assert_eq!(

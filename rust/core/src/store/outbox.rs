@@ -120,8 +120,8 @@ impl Outbox {
     /// now are kept untouched for the next start (an I/O error is no reason
     /// to lose a report), files the checkpoint does not know get
     /// `fresh_not_before`. Returns the outbox and how many files were deleted
-    /// as corrupt. If `pending/` itself cannot be read, every report the
-    /// checkpoint lists is held, and sealing new ones reports the error.
+    /// as corrupt. If `pending/` itself cannot be listed, every report the
+    /// checkpoint lists is held.
     pub fn load(
         fs: &dyn Fs,
         data_dir: &Path,
@@ -162,7 +162,8 @@ impl Outbox {
                     outbox.held.push(meta);
                 }
                 Found::Corrupt => {
-                    // Counted once: a file that cannot be deleted is met again.
+                    // Counted when deleted: one that cannot be is met again
+                    // at the next start, and counted then.
                     if fs.remove_tree(&path).is_ok() {
                         corrupt += 1;
                     }
