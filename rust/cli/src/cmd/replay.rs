@@ -22,6 +22,7 @@ use hush_core::clock::{ManualClock, UtcDay};
 use hush_core::ohttp::KeyConfigs;
 use hush_core::schema::Schema;
 use hush_core::seal::Endpoints;
+use hush_core::store::{state_file, RealFs};
 use hush_core::tabs::TabId;
 use hush_core::upload::{UploadTask, Verdict};
 use hush_core::{Config, Hush, RecordError};
@@ -151,6 +152,15 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             &hush_core::clock::SystemClock,
         )),
     };
+    // A trace may start on any day: its clock is right by definition. On a
+    // data directory used before, it resumes on the checkpoint's day if that
+    // is later: starting earlier would set the device clock back, which the
+    // core treats as a correction (README, "When the device clock is wrong").
+    let clock_floor = start_day;
+    let start_day = match state_file::checkpoint_day(&RealFs, &args.data_dir) {
+        Some(day) if day > start_day => day,
+        _ => start_day,
+    };
     let clock = ManualClock::new(start_day.start_ms() + 8 * HOUR_MS);
     let keys_path = match (&args.keys, &args.plaintext_for_tests) {
         (Some(p), _) => p.clone(),
@@ -185,8 +195,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let mut config = Config::new(args.data_dir.clone(), keys, endpoints, environment);
     config.schema = schema;
     config.clock = Arc::new(clock.clone());
-    // A trace may start on any day: its clock is right by definition.
-    config.clock_floor = config.clock_floor.min(start_day);
+    config.clock_floor = config.clock_floor.min(clock_floor);
     // A browser passes the saved choice at start; a trace passes it with a
     // `consent` op, so the core starts with the choice not yet given.
     config.collection_enabled = None;

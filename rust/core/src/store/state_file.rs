@@ -84,6 +84,16 @@ pub fn load(fs: &dyn Fs, dir: &Path) -> Loaded {
     }
 }
 
+/// The day of the open window in the checkpoint, if there is a readable
+/// one; changes nothing on disk (unlike [`load`]). For tools that resume a
+/// data directory, such as `hush replay`.
+pub fn checkpoint_day(fs: &dyn Fs, dir: &Path) -> Option<crate::clock::UtcDay> {
+    let bytes = fs.read(&state_path(dir)).ok()?;
+    let body = envelope::unwrap(MAGIC, &bytes).ok()?;
+    let data: StateData = serde_json::from_slice(body).ok()?;
+    crate::clock::UtcDay::parse_iso(&data.window.day)
+}
+
 /// Deletes `path`, or if that fails moves it to [`UNREADABLE_FILE`], so the
 /// next checkpoint can take its place. Best effort: a directory that refuses
 /// both still opens, and the next checkpoint reports the I/O error.

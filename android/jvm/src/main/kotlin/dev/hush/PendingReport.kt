@@ -56,9 +56,9 @@ data class PendingReport(
             if (dropped > 0) add("$dropped web ${plural(dropped, "address", "addresses")} not recorded at all (${droppedUrls.keys.joinToString()})")
             if (unknownMetricCalls > 0) add("$unknownMetricCalls ${plural(unknownMetricCalls, "call", "calls")} naming a metric that does not exist")
             for ((metric, kinds) in errors) for ((kind, n) in kinds) add("$n recording ${plural(n, "error", "errors")} for ${title(metric)} ($kind)")
-            if (droppedReports > 0) add("$droppedReports earlier ${plural(droppedReports, "report", "reports")} deleted unsent to stay within storage limits")
+            if (droppedReports > 0) add("$droppedReports earlier ${plural(droppedReports, "report", "reports")} deleted unsent (storage limits, damage, failed attempts, or a clock that was set back)")
             if (rejectedUploads > 0) add("$rejectedUploads ${plural(rejectedUploads, "report", "reports")} refused by the server")
-            if (corruptStateFiles > 0) add("$corruptStateFiles damaged state ${plural(corruptStateFiles, "file", "files")} set aside")
+            if (corruptStateFiles > 0) add("$corruptStateFiles damaged or unreadable state ${plural(corruptStateFiles, "file", "files")} deleted")
         }
         if (notes.isNotEmpty()) {
             append(if (metrics.isEmpty()) "\nAlso counted:\n" else "Also counted:\n")
