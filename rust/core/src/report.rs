@@ -75,13 +75,15 @@ pub struct Dropped {
     /// URLs dropped by the anonymizer, by reason (P5).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub urls: BTreeMap<String, u64>,
-    /// Pending reports deleted because a memory or disk bound was hit (P12).
+    /// Reports lost on the device: deleted at a memory or disk bound (P12),
+    /// damaged, given up after failed attempts, or recorded under a clock
+    /// that was then set back (README, "When the device clock is wrong").
     #[serde(default, skip_serializing_if = "is_zero")]
     pub reports: u64,
     /// Reports the collector refused for good (4xx other than 408 and 429).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub rejected_uploads: u64,
-    /// Corrupt state files moved aside at start.
+    /// Checkpoints found corrupt or unreadable at start (and deleted).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub corrupt_state: u64,
 }

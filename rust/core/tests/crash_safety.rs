@@ -1,5 +1,5 @@
 //! Crash-safe state: a kill at every write step loads to the old or the new
-//! checkpoint, never a mix; corrupt files are moved aside and counted; a full
+//! checkpoint, never a mix; corrupt files are deleted and counted; a full
 //! disk loses nothing.
 
 mod common;
