@@ -23,6 +23,7 @@ pub use vdaf::{Measurement, VdafSpec};
 use crate::anonymize::Anonymizer;
 use crate::clock::UtcDay;
 use crate::report::Report;
+use crate::window::ReportId;
 
 /// A closed day's reports: one per task of the plan.
 pub struct DapClient {
@@ -52,14 +53,18 @@ impl DapClient {
         &self.config
     }
 
-    /// Every task's report for `day` (a closed window's aggregates), each with
-    /// a fresh report id. `day.day` must be a valid `YYYY-MM-DD`.
+    /// Every task's report for `day` (a closed window's aggregates). Report
+    /// ids derive from the window's secret key (`day.report_id`, which is
+    /// never sent; see [`report::report_id`]); shares are fresh each time.
     pub fn day_reports(
         &self,
         day: &Report,
         anonymizer: &Anonymizer,
     ) -> Result<Vec<DayReport>, DapError> {
-        let date = UtcDay::parse_iso(&day.day).ok_or(DapError::Encode)?;
+        let date = UtcDay::parse_iso(&day.day).ok_or(DapError::Window)?;
+        let window_key = ReportId::parse_hex(&day.report_id)
+            .ok_or(DapError::Window)?
+            .0;
         let measurements = self.plan.measure(day, anonymizer);
         self.config
             .tasks
@@ -67,8 +72,9 @@ impl DapClient {
             .zip(&measurements)
             .enumerate()
             .map(|(task, (binding, m))| {
+                let id = report::report_id(&window_key, &binding.task_id);
                 let report =
-                    report::prepare(&self.config, &binding.task_id, &binding.vdaf, m, date)?;
+                    report::prepare(&self.config, &binding.task_id, &binding.vdaf, m, date, id)?;
                 Ok(DayReport { task, report })
             })
             .collect()

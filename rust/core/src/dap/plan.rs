@@ -30,8 +30,8 @@ pub const RESERVED_PREFIX: &str = "hush.";
 /// Recording errors per day and kind saturate here (4 bits): enough to see
 /// that an app misuses a metric, small on the wire.
 const MAX_ERRORS: u64 = 15;
-/// Drops per day and reason saturate here (8 bits).
-const MAX_DROPS: u64 = 255;
+/// Drops per day and reason saturate here (6 bits).
+const MAX_DROPS: u64 = 63;
 
 /// The error kinds counted per metric, in vector order. The first three are
 /// the window's (`window::ErrorKind`); `clamped` is a value above the

@@ -26,6 +26,8 @@ pub enum DapError {
     Seal(&'static str),
     #[error("encoding the report failed")]
     Encode,
+    #[error("the closed window has no valid day or key")]
+    Window,
 }
 
 /// A report ready for upload: its id, the task it belongs to and the
@@ -44,16 +46,32 @@ pub fn report_time(day: UtcDay, time_precision: u64) -> Time {
     Time::from_seconds_since_epoch(start - start % time_precision.max(1))
 }
 
-/// Shards and seals `measurement` as a report of `task_id` for `day`.
+/// The report id of `task_id`'s report of the window whose secret key is
+/// `window_key`: HMAC-SHA256, truncated. Unlinkable without the key, which
+/// never leaves the device, and the same if a crash makes the device seal
+/// the window again, so the leader's replay check keeps it counted once.
+pub fn report_id(window_key: &[u8; 16], task_id: &TaskId) -> [u8; 16] {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, window_key);
+    let mut ctx = ring::hmac::Context::with_key(&key);
+    ctx.update(REPORT_ID_LABEL);
+    ctx.update(task_id.as_ref());
+    let tag = ctx.sign();
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&tag.as_ref()[..16]);
+    id
+}
+
+const REPORT_ID_LABEL: &[u8] = b"hush dap report id";
+
+/// Shards and seals `measurement` as report `report_id` of `task_id` for `day`.
 pub fn prepare(
     config: &TaskConfig,
     task_id: &TaskId,
     vdaf: &VdafSpec,
     measurement: &Measurement,
     day: UtcDay,
+    report_id: [u8; 16],
 ) -> Result<DapReport, DapError> {
-    let mut report_id = [0u8; 16];
-    crate::random::fill(&mut report_id);
     // The VDAF nonce is the report id (DAP-09 §4.4.2).
     let shards = vdaf.shard(measurement, &report_id)?;
     let metadata = ReportMetadata::new(

@@ -178,11 +178,11 @@ macro_rules! with_prio3 {
 
 impl VdafSpec {
     /// A SumVec of `length` entries of `bits` bits with the chunk length VDAF-08
-    /// recommends; long vectors (the page domains) take the Field64 multiproof
-    /// instance, which halves the leader's share.
+    /// recommends; long vectors (the page domains above all) take the Field64
+    /// multiproof instance, which halves the leader's share.
     pub fn sum_vec_for(bits: usize, length: usize) -> Self {
         let chunk_length = prio::vdaf::prio3::optimal_chunk_length(bits * length);
-        if length >= LONG_VECTOR {
+        if bits * length >= LONG_VECTOR {
             VdafSpec::Prio3SumVecField64MultiproofHmacSha256Aes128 {
                 proofs: MULTIPROOF_PROOFS,
                 bits,
@@ -277,11 +277,14 @@ impl VdafSpec {
     }
 }
 
-/// Vectors at least this long are sent as Field64 multiproof SumVecs.
-const LONG_VECTOR: usize = 256;
-/// Three Field64 proofs: about the soundness of one Field128 proof, for a
-/// few hundred bytes more (measured in BENCHMARKS.md).
-const MULTIPROOF_PROOFS: u8 = 3;
+/// Vectors of at least this many encoded elements (entries times bits) are
+/// sent as Field64 multiproof SumVecs: below it the proofs, not the
+/// measurement, dominate a report, and Field128 with one proof is smaller.
+const LONG_VECTOR: usize = 64;
+/// Two Field64 proofs, as Janus provisions this VDAF: together about the
+/// soundness of one Field128 proof (robustness only; privacy does not depend
+/// on the field).
+const MULTIPROOF_PROOFS: u8 = 2;
 
 fn encode_shards<V: Client<16>>(
     vdaf: &V,
@@ -324,7 +327,12 @@ mod tests {
 
     #[test]
     fn long_vectors_take_the_field64_multiproof() {
-        assert_eq!(VdafSpec::sum_vec_for(8, 14).name(), "Prio3SumVec");
+        // 14 entries of 2 bits: the proof dominates, Field128 is smaller.
+        assert_eq!(VdafSpec::sum_vec_for(2, 14).name(), "Prio3SumVec");
+        assert_eq!(
+            VdafSpec::sum_vec_for(8, 14).name(),
+            "Prio3SumVecField64MultiproofHmacSha256Aes128"
+        );
         let long = VdafSpec::sum_vec_for(1, 5_000);
         assert_eq!(long.name(), "Prio3SumVecField64MultiproofHmacSha256Aes128");
         long.check().unwrap();
