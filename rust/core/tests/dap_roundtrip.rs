@@ -241,11 +241,14 @@ fn to_u128s<T: std::fmt::Debug>(result: T) -> Vec<u128> {
         .collect()
 }
 
+/// A report with its two input shares, opened by their aggregators.
+type Opened = (DapReport, Vec<u8>, Vec<u8>);
+
 /// Runs preparation for every report of one task through both aggregators
 /// and unshards; returns the totals and how many reports verified.
 fn aggregate(
     vdaf_spec: &VdafSpec,
-    reports: &[(DapReport, Vec<u8>, Vec<u8>)],
+    reports: &[Opened],
 ) -> Result<(Vec<u128>, usize), prio::vdaf::VdafError> {
     hush_core::with_prio3!(vdaf_spec, |vdaf, VERIFY_KEY_LEN| {
         let mut verify_key = [0u8; VERIFY_KEY_LEN];
@@ -314,7 +317,7 @@ fn totals_equal_the_sum_of_the_devices_for_every_metric_type() {
     let mut rng = Rng(0x4855_5348);
     let devices: Vec<Report> = (0..12).map(|_| random_day(&schema, &mut rng)).collect();
     // Per task: every device's report with both shares opened.
-    let mut by_task: Vec<Vec<(DapReport, Vec<u8>, Vec<u8>)>> = vec![Vec::new(); plan.tasks().len()];
+    let mut by_task: Vec<Vec<Opened>> = vec![Vec::new(); plan.tasks().len()];
     let mut measurements: Vec<Vec<Measurement>> = Vec::new();
     for day in &devices {
         measurements.push(plan.measure(day, a));
