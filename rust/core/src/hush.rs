@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use crate::anonymize::{Anonymizer, Environment, PageOutcome, SearchOutcome};
 use crate::clock::{Clock, UtcDay};
+use crate::dap::{DapClient, Plan, PlanError, TaskConfig, TaskConfigError};
 use crate::history::{self, SentOutcome, SentRecord};
 use crate::ohttp::{KeyConfigs, SealError};
 use crate::random;
 use crate::report::Report;
 use crate::schema::{MetricId, MetricKind, Schema};
-use crate::seal::{Endpoints, ReportSealer};
+use crate::seal::{DaySealError, DaySealer, Endpoints};
 use crate::store::outbox::{Outbox, OutboxLimits, PendingMeta};
 use crate::store::state_file::{self, Loaded, StateData};
 use crate::store::state_writer::{StateWrite, StateWriter};
@@ -26,6 +27,10 @@ use crate::window::{ErrorKind, Window};
 
 /// Closed windows kept in memory while the disk refuses them (P12).
 const MAX_CLOSED_IN_MEMORY: usize = 8;
+
+/// Days the app did not run at all still get their zero-valued reports
+/// (P9), up to this many before the day it runs again.
+const MAX_IDLE_DAYS: i64 = 7;
 
 /// Uploads start at a random time in this range after a window closes (P7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,9 +54,12 @@ pub struct Config {
     pub schema: Schema,
     /// Already coarse (P8): see [`Environment::coarse`].
     pub environment: Environment,
-    /// The collector's pinned `application/ohttp-keys`.
+    /// The leader gateway's pinned `application/ohttp-keys`.
     pub keys: KeyConfigs,
     pub endpoints: Endpoints,
+    /// The pinned DAP task configuration (JSON, [`TaskConfig`]): one task per
+    /// metric of `schema`, checked against it when Hush opens.
+    pub tasks: Vec<u8>,
     /// The user's choice as the app saved it (P3). `None`: not given yet, so
     /// nothing is recorded, and nothing from an earlier consented run is
     /// deleted either, until the app passes the choice.
@@ -70,6 +78,7 @@ impl Config {
         data_dir: PathBuf,
         keys: KeyConfigs,
         endpoints: Endpoints,
+        tasks: Vec<u8>,
         environment: Environment,
     ) -> Self {
         Self {
@@ -78,6 +87,7 @@ impl Config {
             environment,
             keys,
             endpoints,
+            tasks,
             collection_enabled: None,
             enhanced_incognito: true,
             limits: OutboxLimits::default(),
@@ -113,13 +123,20 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("sealing a report failed: {0}")]
     Seal(#[from] SealError),
+    #[error("sealing a report failed: {0}")]
+    Day(#[from] DaySealError),
+    /// The app's configuration is wrong (a build defect, not a disk fault).
+    #[error(transparent)]
+    Tasks(#[from] TaskConfigError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
 }
 
 pub struct Hush {
     schema: Schema,
     environment: Environment,
     anonymizer: &'static Anonymizer,
-    sealer: ReportSealer,
+    sealer: DaySealer,
     tabs: Tabs,
     collection_enabled: bool,
     enhanced_incognito: bool,
@@ -154,6 +171,7 @@ impl Hush {
             environment,
             keys,
             endpoints,
+            tasks,
             collection_enabled,
             enhanced_incognito,
             limits,
@@ -162,6 +180,9 @@ impl Hush {
             clock,
             fs,
         } = config;
+        let plan = Plan::new(&schema, Anonymizer::shipped())?;
+        let tasks = TaskConfig::parse(&tasks, &plan, crate::seal::endpoint_allowed)?;
+        let sealer = DaySealer::new(DapClient::new(plan, tasks), keys, endpoints);
         fs.create_dir_all(&data_dir)?;
         let now = clock.now_ms();
         let today = UtcDay::of_ms(now);
@@ -200,20 +221,7 @@ impl Hush {
             || now + jitter(delay),
             limits,
         )?;
-        // A crash after a window was sealed but before the checkpoint forgot
-        // it: the sealed copy is the fuller one (it holds events recorded
-        // after the checkpoint), so keep it and do not seal the window again.
-        let already_sealed = outbox
-            .entries()
-            .iter()
-            .any(|m| m.id == window.report_id().hex());
-        let window = if already_sealed {
-            Window::new(&schema, today)
-        } else {
-            window
-        };
         let writer = StateWriter::new(Arc::clone(&fs), data_dir.clone());
-        let sealer = ReportSealer::new(keys, endpoints, &schema);
         let mut hush = Self {
             schema,
             environment,
@@ -548,23 +556,34 @@ impl Hush {
         }
     }
 
-    /// Closes the open window when its day is over. A clock that went back
-    /// keeps the open window: windows only move forward.
+    /// Closes the open window when its day is over, idle or not, and opens a
+    /// zero-valued window for each day in between that the app did not run
+    /// (at most [`MAX_IDLE_DAYS`]): every day of collection produces its
+    /// reports, so a report's existence does not say the user browsed (P9).
+    /// A clock that went back keeps the open window: windows only move
+    /// forward.
     fn roll(&mut self, now_ms: i64) {
         let today = UtcDay::of_ms(now_ms);
         if today <= self.window.day() {
             return;
         }
+        let first_idle = UtcDay(self.window.day().0 + 1).max(UtcDay(today.0 - MAX_IDLE_DAYS));
         let old = std::mem::replace(&mut self.window, Window::new(&self.schema, today));
-        let report_is_empty = old.to_report(&self.schema, &self.environment).is_empty();
-        if !report_is_empty {
-            self.closed.push(old);
-            if self.closed.len() > MAX_CLOSED_IN_MEMORY {
-                self.closed.remove(0);
-                self.window.count_dropped_reports(1);
-            }
+        self.close(old);
+        for day in first_idle.0..today.0 {
+            self.close(Window::new(&self.schema, UtcDay(day)));
         }
         self.changes += 1;
+    }
+
+    fn close(&mut self, window: Window) {
+        self.closed.push(window);
+        if self.closed.len() > MAX_CLOSED_IN_MEMORY {
+            // A lost day is one lost report per task.
+            self.closed.remove(0);
+            let reports = self.sealer.dap().plan().tasks().len() as u64;
+            self.window.count_dropped_reports(reports);
+        }
     }
 
     // ----- disk -----
@@ -595,17 +614,26 @@ impl Hush {
         let over_limits = self.outbox.trim(self.fs.as_ref())?;
         self.count_dropped_for_space(over_limits);
         while let Some(w) = self.closed.first() {
-            let report = w.to_report(&self.schema, &self.environment);
-            let sealed = self.sealer.seal(&report)?;
-            let not_before = self.clock.now_ms().max(w.day().end_ms()) + jitter(self.upload_delay);
-            let dropped = self.outbox.push(
-                self.fs.as_ref(),
-                &report.report_id,
-                &report.day,
-                &sealed,
-                not_before,
-            )?;
-            self.count_dropped_for_space(dropped);
+            let day = w.to_report(&self.schema, &self.environment);
+            let earliest = self.clock.now_ms().max(w.day().end_ms());
+            for sealed in self.sealer.seal_day(&day, self.anonymizer)? {
+                // Sealed before a crash made the checkpoint forget it: the
+                // pending copy is the fuller one; it keeps its schedule.
+                if self.outbox.contains(&sealed.id) {
+                    continue;
+                }
+                // Each report on its own random schedule (P7).
+                let not_before = earliest + jitter(self.upload_delay);
+                let dropped = self.outbox.push(
+                    self.fs.as_ref(),
+                    &sealed.id,
+                    &day.day,
+                    &sealed.task,
+                    &sealed.body,
+                    not_before,
+                )?;
+                self.count_dropped_for_space(dropped);
+            }
             self.closed.remove(0);
             self.changes += 1;
         }

@@ -1,17 +1,14 @@
-//! A closed window's report becomes a padded Binary HTTP request sealed with
-//! OHTTP to the pinned key configuration, before any byte of it touches disk
-//! (P9, P10). The pending file body is the response opener (so the collector's
-//! sealed answer can be read after a restart) followed by the encapsulated
-//! request: ciphertext and key material that cannot decrypt the request.
+//! A closed window becomes one DAP report per task of the schema's plan,
+//! each sealed with OHTTP to the leader gateway's pinned key configuration
+//! before any byte of it touches disk (P10, P14; see [`crate::dap`]). A
+//! pending file body is the response opener (so the gateway's sealed answer
+//! can be read after a restart) followed by the encapsulated request:
+//! ciphertext and key material that cannot decrypt the request.
 
 use crate::anonymize::Anonymizer;
+use crate::dap::{self, DapClient, DapError};
 use crate::ohttp::{self, KeyConfigs, SealError};
-use crate::padding;
 use crate::report::Report;
-use crate::schema::Schema;
-
-/// Path of the report resource inside the sealed request.
-pub const REPORT_PATH: &str = "/report";
 
 /// Where sealed reports go: the inner request names the collector; the outer
 /// POST goes to the relay when there is one, else straight to the gateway.
@@ -80,59 +77,80 @@ fn authority_of(url: &str) -> Option<&str> {
     (ok && (https || loopback)).then_some(authority)
 }
 
-pub struct ReportSealer {
-    keys: KeyConfigs,
-    endpoints: Endpoints,
-    /// Every sealed message is padded to this length (P9).
-    padded_len: usize,
+/// Whether this build accepts `url` as an endpoint (gateway, relay, or an
+/// aggregator named in the task configuration).
+pub fn endpoint_allowed(url: &str) -> bool {
+    authority_of(url).is_some()
 }
 
-impl ReportSealer {
-    pub fn new(keys: KeyConfigs, endpoints: Endpoints, schema: &Schema) -> Self {
-        let mut sealer = Self {
+/// A report sealed for `pending/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedReport {
+    /// The DAP report id, hex: the pending file's name.
+    pub id: String,
+    /// The task's metric (or `hush.*`) name.
+    pub task: String,
+    /// Opener, then the encapsulated request.
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaySealError {
+    #[error(transparent)]
+    Dap(#[from] DapError),
+    #[error(transparent)]
+    Seal(#[from] SealError),
+}
+
+/// Seals closed days: the DAP client, the leader gateway's keys, where to post.
+pub struct DaySealer {
+    dap: DapClient,
+    keys: KeyConfigs,
+    endpoints: Endpoints,
+}
+
+impl DaySealer {
+    pub fn new(dap: DapClient, keys: KeyConfigs, endpoints: Endpoints) -> Self {
+        Self {
+            dap,
             keys,
             endpoints,
-            padded_len: 0,
-        };
-        let largest = padding::largest_report(schema, Anonymizer::shipped());
-        sealer.padded_len = padding::bucket(sealer.message(&largest).len());
-        sealer
-    }
-
-    /// The length every report's sealed message is padded to.
-    pub fn padded_len(&self) -> usize {
-        self.padded_len
-    }
-
-    fn message(&self, report: &Report) -> Vec<u8> {
-        ohttp::bhttp::encode_request(
-            "POST",
-            "https",
-            self.endpoints.collector_authority(),
-            REPORT_PATH,
-            &[("content-type", "application/json")],
-            &report.to_json(),
-            0,
-        )
+        }
     }
 
     pub fn endpoints(&self) -> &Endpoints {
         &self.endpoints
     }
 
-    /// The body of a pending file for `report`.
-    pub fn seal(&self, report: &Report) -> Result<Vec<u8>, SealError> {
-        let mut message = self.message(report);
-        // RFC 9292 §3.8: trailing zero bytes are padding. A report is never
-        // longer than the schema's largest; `bucket` keeps even a broken
-        // invariant from truncating.
-        message.resize(self.padded_len.max(padding::bucket(message.len())), 0);
-        let sealed = ohttp::encapsulate(&self.keys, &message)?;
-        let mut body = sealed.opener.to_bytes();
-        debug_assert_eq!(body.len(), ohttp::OPENER_LEN);
-        body.extend_from_slice(&sealed.request);
-        Ok(body)
+    pub fn dap(&self) -> &DapClient {
+        &self.dap
     }
+
+    /// Every task's report of the closed `day`, sealed. The ids are the
+    /// window's own (see [`dap::report::report_id`]): sealing the same window
+    /// again gives the same ids.
+    pub fn seal_day(
+        &self,
+        day: &Report,
+        anonymizer: &Anonymizer,
+    ) -> Result<Vec<SealedReport>, DaySealError> {
+        let plan = self.dap.plan();
+        self.dap
+            .day_reports(day, anonymizer)?
+            .into_iter()
+            .map(|r| {
+                Ok(SealedReport {
+                    id: hex(&r.report.report_id),
+                    task: plan.tasks()[r.task].name.clone(),
+                    body: dap::upload::seal(self.dap.config(), &self.keys, &r.report)?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Splits a pending file body back into the response opener and the request.

@@ -6,95 +6,17 @@
 //! devices recorded (clamped to each metric's bound), and one aggregator's
 //! input share alone must say nothing: it opens only with its own key.
 
+mod common;
+
 use std::collections::BTreeMap;
 
-use hpke::aead::{AesGcm128, ChaCha20Poly1305};
-use hpke::kdf::HkdfSha256;
-use hpke::kem::X25519HkdfSha256;
-use hpke::{Deserializable, Kem as _, OpModeR, Serializable};
+use common::dap::{aggregate, AggregatorKey, Aggregators, Opened};
 use hush_core::anonymize::{Anonymizer, DropReason, Environment};
-use hush_core::dap::{DapClient, Measurement, Plan, TaskConfig, VdafSpec};
+use hush_core::dap::{DapClient, Measurement};
 use hush_core::report::{Dropped, Errors, MetricValue, Report, REPORT_FORMAT};
 use hush_core::schema::{MetricKind, Schema};
-use janus_messages::codec::{Decode, Encode, ParameterizedDecode};
-use janus_messages::{
-    HpkeAeadId, HpkeConfig, HpkeConfigId, HpkeKdfId, HpkeKemId, HpkePublicKey, InputShareAad,
-    PlaintextInputShare, Report as DapReport, Role,
-};
-use prio::vdaf::{Aggregator, Collector, PrepareTransition};
-
-type Kem = X25519HkdfSha256;
-type PrivateKey = <Kem as hpke::Kem>::PrivateKey;
-
-/// An aggregator's HPKE key pair and the DAP config it publishes.
-struct AggregatorKey {
-    secret: PrivateKey,
-    config: HpkeConfig,
-}
-
-impl AggregatorKey {
-    fn new(id: u8, aead: HpkeAeadId) -> Self {
-        let mut ikm = [0u8; 32];
-        hush_core::random::fill(&mut ikm);
-        let (secret, public) = Kem::derive_keypair(&ikm);
-        let config = HpkeConfig::new(
-            HpkeConfigId::from(id),
-            HpkeKemId::X25519HkdfSha256,
-            HpkeKdfId::HkdfSha256,
-            aead,
-            HpkePublicKey::from(public.to_bytes().to_vec()),
-        );
-        Self { secret, config }
-    }
-
-    /// Opens this aggregator's input share of `report` (DAP-09 §4.4.2).
-    fn open(
-        &self,
-        role: Role,
-        task_id: &janus_messages::TaskId,
-        report: &DapReport,
-    ) -> Result<Vec<u8>, hpke::HpkeError> {
-        let ct = match role {
-            Role::Leader => report.leader_encrypted_input_share(),
-            _ => report.helper_encrypted_input_share(),
-        };
-        if ct.config_id() != self.config.id() {
-            // An aggregator refuses a share sealed to a config it does not hold.
-            return Err(hpke::HpkeError::OpenError);
-        }
-        let mut info = b"dap-09 input share".to_vec();
-        info.extend([Role::Client as u8, role as u8]);
-        let aad = InputShareAad::new(
-            *task_id,
-            report.metadata().clone(),
-            report.public_share().to_vec(),
-        )
-        .get_encoded()
-        .unwrap();
-        let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(ct.encapsulated_key())?;
-        let plaintext = match self.config.aead_id() {
-            HpkeAeadId::Aes128Gcm => hpke::single_shot_open::<AesGcm128, HkdfSha256, Kem>(
-                &OpModeR::Base,
-                &self.secret,
-                &enc,
-                &info,
-                ct.payload(),
-                &aad,
-            )?,
-            _ => hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, Kem>(
-                &OpModeR::Base,
-                &self.secret,
-                &enc,
-                &info,
-                ct.payload(),
-                &aad,
-            )?,
-        };
-        let share = PlaintextInputShare::get_decoded(&plaintext).unwrap();
-        assert!(share.extensions().is_empty());
-        Ok(share.payload().to_vec())
-    }
-}
+use janus_messages::codec::Decode;
+use janus_messages::{Report as DapReport, Role};
 
 struct Deployment {
     leader: AggregatorKey,
@@ -103,24 +25,11 @@ struct Deployment {
 }
 
 fn deployment(schema: &Schema) -> Deployment {
-    let plan = Plan::new(schema, Anonymizer::shipped()).unwrap();
-    // One AEAD per aggregator: both suites Hush seals with are exercised.
-    let leader = AggregatorKey::new(3, HpkeAeadId::Aes128Gcm);
-    let helper = AggregatorKey::new(9, HpkeAeadId::ChaCha20Poly1305);
-    let config = TaskConfig::for_plan(
-        &plan,
-        "https://leader.example/dap/",
-        "https://helper.example/",
-        &leader.config,
-        &helper.config,
-        86_400,
-        10,
-    )
-    .unwrap();
+    let a = Aggregators::new(schema);
     Deployment {
-        leader,
-        helper,
-        client: DapClient::new(plan, config),
+        client: DapClient::new(a.plan, a.config),
+        leader: a.leader,
+        helper: a.helper,
     }
 }
 
@@ -230,61 +139,6 @@ fn random_key(rng: &mut Rng) -> String {
     format!("{:016x}{:016x}", rng.next(), rng.next())
 }
 
-/// What the aggregators compute together, per task, as plain integers.
-fn to_u128s<T: std::fmt::Debug>(result: T) -> Vec<u128> {
-    // Every Prio3 aggregate result is an integer or a vector of integers;
-    // its Debug form is the number or `[a, b, ...]`.
-    format!("{result:?}")
-        .trim_matches(|c| c == '[' || c == ']')
-        .split(',')
-        .map(|s| s.trim().parse().expect("an integer"))
-        .collect()
-}
-
-/// A report with its two input shares, opened by their aggregators.
-type Opened = (DapReport, Vec<u8>, Vec<u8>);
-
-/// Runs preparation for every report of one task through both aggregators
-/// and unshards; returns the totals and how many reports verified.
-fn aggregate(
-    vdaf_spec: &VdafSpec,
-    reports: &[Opened],
-) -> Result<(Vec<u128>, usize), prio::vdaf::VdafError> {
-    hush_core::with_prio3!(vdaf_spec, |vdaf, VERIFY_KEY_LEN| {
-        let mut verify_key = [0u8; VERIFY_KEY_LEN];
-        hush_core::random::fill(&mut verify_key);
-        let (mut leader_out, mut helper_out) = (Vec::new(), Vec::new());
-        for (report, leader_share, helper_share) in reports {
-            let nonce = report.metadata().id().as_ref();
-            let public = ParameterizedDecode::get_decoded_with_param(&vdaf, report.public_share())
-                .expect("public share decodes");
-            let l = ParameterizedDecode::get_decoded_with_param(&(&vdaf, 0), leader_share)
-                .expect("leader share decodes");
-            let h = ParameterizedDecode::get_decoded_with_param(&(&vdaf, 1), helper_share)
-                .expect("helper share decodes");
-            let (l_state, l_share) = vdaf.prepare_init(&verify_key, 0, &(), nonce, &public, &l)?;
-            let (h_state, h_share) = vdaf.prepare_init(&verify_key, 1, &(), nonce, &public, &h)?;
-            let message = vdaf.prepare_shares_to_prepare_message(&(), [l_share, h_share])?;
-            match (
-                vdaf.prepare_next(l_state, message.clone())?,
-                vdaf.prepare_next(h_state, message)?,
-            ) {
-                (PrepareTransition::Finish(l), PrepareTransition::Finish(h)) => {
-                    leader_out.push(l);
-                    helper_out.push(h);
-                }
-                _ => panic!("Prio3 prepares in one round"),
-            }
-        }
-        let n = leader_out.len();
-        let shares = [
-            vdaf.aggregate(&(), leader_out)?,
-            vdaf.aggregate(&(), helper_out)?,
-        ];
-        Ok((to_u128s(vdaf.unshard(&(), shares, n)?), n))
-    })
-}
-
 fn expected_totals(ms: &[&Measurement]) -> Vec<u128> {
     let mut total: Vec<u128> = Vec::new();
     for m in ms {
@@ -335,7 +189,11 @@ fn totals_equal_the_sum_of_the_devices_for_every_metric_type() {
             );
             let leader = d.leader.open(Role::Leader, task_id, &report).unwrap();
             let helper = d.helper.open(Role::Helper, task_id, &report).unwrap();
-            by_task[r.task].push((report, leader, helper));
+            by_task[r.task].push(Opened {
+                report,
+                leader,
+                helper,
+            });
         }
     }
     let mut kinds = BTreeMap::new();
@@ -388,10 +246,7 @@ fn each_share_opens_only_for_its_own_aggregator() {
     let report = DapReport::get_decoded(&r.report.body).unwrap();
     // The helper's key cannot open the leader's share (nor the other way),
     // and a share bound to one task, role or metadata opens under no other.
-    let swapped = AggregatorKey {
-        secret: PrivateKey::from_bytes(&d.helper.secret.to_bytes()).unwrap(),
-        config: d.leader.config.clone(),
-    };
+    let swapped = d.helper.impostor(&d.leader.config);
     assert!(swapped.open(Role::Leader, &task_id, &report).is_err());
     assert!(d.leader.open(Role::Helper, &task_id, &report).is_err());
     let other_task = d.client.config().tasks[r.task + 1].task_id;

@@ -4,7 +4,6 @@ pub mod keygen;
 pub mod open;
 pub mod query;
 pub mod replay;
-pub mod replay_plaintext;
 pub mod seal;
 
 use std::io::{self, Write};

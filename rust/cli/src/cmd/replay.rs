@@ -29,8 +29,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::upload_client::UploadClient;
 
-use super::replay_plaintext as plaintext;
-
 #[derive(clap::Args)]
 pub struct Args {
     /// The trace (JSON Lines); `-` reads stdin.
@@ -41,9 +39,12 @@ pub struct Args {
     /// Metric schema (TOML); default: the shipped browser schema.
     #[arg(long)]
     pub schema: Option<PathBuf>,
-    /// The collector's `application/ohttp-keys` file.
+    /// The leader gateway's `application/ohttp-keys` file.
     #[arg(long)]
-    pub keys: Option<PathBuf>,
+    pub keys: PathBuf,
+    /// The app's DAP task configuration (JSON, as `hush dap-setup` writes it).
+    #[arg(long)]
+    pub tasks: PathBuf,
     /// The collector's gateway URL sealed reports are POSTed to, e.g.
     /// `http://127.0.0.1:PORT/gateway` of `hush serve`. Without it, `flush`
     /// seals reports but uploads nothing.
@@ -53,11 +54,6 @@ pub struct Args {
     /// retried by a later flush).
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub timeout_ms: u64,
-    /// Test only: seal to a key kept in DIR/keys (generated on first use), then
-    /// open every pending report with it and write it in clear to DIR. The
-    /// core itself has no plaintext mode; this is the collector's view.
-    #[arg(long, value_name = "DIR")]
-    pub plaintext_for_tests: Option<PathBuf>,
     /// UTC day the replay clock starts on (at 08:00); default: today.
     #[arg(long)]
     pub start: Option<String>,
@@ -152,15 +148,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         )),
     };
     let clock = ManualClock::new(start_day.start_ms() + 8 * HOUR_MS);
-    let keys_path = match (&args.keys, &args.plaintext_for_tests) {
-        (Some(p), _) => p.clone(),
-        (None, Some(dir)) => plaintext::ensure_keys(dir)?,
-        (None, None) => {
-            return Err("--keys FILE is required (generate one with `hush keygen`)".into())
-        }
-    };
     let keys_bytes =
-        std::fs::read(&keys_path).map_err(|e| format!("{}: {e}", keys_path.display()))?;
+        std::fs::read(&args.keys).map_err(|e| format!("{}: {e}", args.keys.display()))?;
+    let tasks = std::fs::read(&args.tasks).map_err(|e| format!("{}: {e}", args.tasks.display()))?;
     let keys = KeyConfigs::parse(&keys_bytes).map_err(|e| format!("--keys: {e}"))?;
     if let Some(e) = &args.endpoint {
         if e.starts_with("https://") && !cfg!(feature = "tls") {
@@ -182,7 +172,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let endpoints = Endpoints::new(&endpoint, None).map_err(|e| format!("--endpoint: {e}"))?;
     let environment = Environment::coarse(&args.app_version, args.android_api, &args.locale)
         .map_err(|e| format!("environment: {e}"))?;
-    let mut config = Config::new(args.data_dir.clone(), keys, endpoints, environment);
+    let mut config = Config::new(args.data_dir.clone(), keys, endpoints, tasks, environment);
     config.schema = schema;
     config.clock = Arc::new(clock.clone());
     // A browser passes the saved choice at start; a trace passes it with a
@@ -220,13 +210,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         }
     }
     hush.checkpoint().map_err(|e| e.to_string())?;
-    let opened = match &args.plaintext_for_tests {
-        Some(dir) if args.keys.is_none() => plaintext::open_pending(&hush, &args.data_dir, dir)?,
-        Some(_) => return Err("--plaintext-for-tests keeps its own key: leave out --keys".into()),
-        None => Vec::new(),
-    };
     let summary = serde_json::json!({
-        "sealed_reports_opened_for_tests": opened,
         "open_window": hush.pending_report(),
         "pending_uploads": hush.outbox().entries().len(),
         "uploads": uploads,

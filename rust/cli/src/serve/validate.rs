@@ -10,7 +10,8 @@ use hush_core::anonymize::Anonymizer;
 use hush_core::clock::UtcDay;
 use hush_core::report::Report;
 use hush_core::schema::Schema;
-use hush_core::seal::REPORT_PATH;
+/// Path of the JSON report resource (the pre-DAP collector).
+const REPORT_PATH: &str = "/report";
 use hush_core::window::{RestoreError, Window};
 
 use super::store::Row;

@@ -9,10 +9,12 @@
 //! * [`task`]: the task configuration the app ships, pinned (P15).
 //! * [`report`]: sharding, HPKE-sealing the input shares, encoding
 //!   (`janus_messages` 0.7).
+//! * [`upload`]: a report as the leader's upload request, sealed with OHTTP.
 
 pub mod plan;
 pub mod report;
 pub mod task;
+pub mod upload;
 pub mod vdaf;
 
 pub use plan::{Plan, PlanError, PlannedTask};

@@ -120,7 +120,10 @@ impl TaskConfig {
             )));
         }
         for (role, url) in [("leader", &raw.leader), ("helper", &raw.helper)] {
-            if !url.ends_with('/') || !endpoint_ok(url) {
+            let has_base = url
+                .split_once("://")
+                .is_some_and(|(_, rest)| rest.find('/').is_some_and(|i| i > 0));
+            if !url.ends_with('/') || !has_base || !endpoint_ok(url) {
                 return Err(invalid(format!(
                     "{role} must be an https:// URL ending in '/' (the DAP API base)"
                 )));
@@ -249,6 +252,14 @@ impl TaskConfig {
     /// The inner request target of a report: `{leader}tasks/{task-id}/reports`.
     pub fn upload_url(&self, task_id: &TaskId) -> String {
         format!("{}tasks/{task_id}/reports", self.leader)
+    }
+
+    /// The upload target split as Binary HTTP carries it: scheme, authority,
+    /// path.
+    pub fn upload_target(&self, task_id: &TaskId) -> (&str, &str, String) {
+        let (scheme, rest) = self.leader.split_once("://").expect("checked when parsed");
+        let (authority, base) = rest.split_at(rest.find('/').expect("ends in '/'"));
+        (scheme, authority, format!("{base}tasks/{task_id}/reports"))
     }
 }
 

@@ -173,6 +173,7 @@ mod tests {
             not_before_ms,
             attempts: 0,
             day: String::new(),
+            task: String::new(),
         }
     }
 
