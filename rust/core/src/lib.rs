@@ -13,7 +13,6 @@ pub mod dap;
 pub mod history;
 mod hush;
 pub mod ohttp;
-pub mod padding;
 pub mod random;
 pub mod report;
 pub mod schema;
