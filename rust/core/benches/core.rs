@@ -24,11 +24,45 @@ fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
+/// A task configuration for the shipped schema; the aggregators' keys are
+/// placeholders (nothing is opened in a bench).
+fn tasks() -> Vec<u8> {
+    use janus_messages::{
+        HpkeAeadId, HpkeConfig, HpkeConfigId, HpkeKdfId, HpkeKemId, HpkePublicKey,
+    };
+    let hpke = |id: u8| {
+        HpkeConfig::new(
+            HpkeConfigId::from(id),
+            HpkeKemId::X25519HkdfSha256,
+            HpkeKdfId::HkdfSha256,
+            HpkeAeadId::Aes128Gcm,
+            HpkePublicKey::from(vec![9; 32]),
+        )
+    };
+    let plan = hush_core::dap::Plan::new(
+        &hush_core::schema::Schema::default_browser(),
+        hush_core::anonymize::Anonymizer::shipped(),
+    )
+    .unwrap();
+    hush_core::dap::TaskConfig::for_plan(
+        &plan,
+        "https://leader.invalid/",
+        "https://helper.invalid/",
+        &hpke(1),
+        &hpke(2),
+        86_400,
+        100,
+    )
+    .unwrap()
+    .to_json()
+    .into_bytes()
+}
+
 fn open(dir: &std::path::Path) -> Hush {
     let env = Environment::coarse("14.2.7", 34, "en-US").unwrap();
     let endpoints = Endpoints::new("https://collector.invalid/gateway", None).unwrap();
     let keys = KeyConfigs::parse(&hex(RFC_KEYS_HEX)).unwrap();
-    let mut c = Config::new(dir.to_path_buf(), keys, endpoints, env);
+    let mut c = Config::new(dir.to_path_buf(), keys, endpoints, tasks(), env);
     // The real clock: every recording call reads it to find its window.
     c.clock = Arc::new(SystemClock);
     c.collection_enabled = Some(true);
