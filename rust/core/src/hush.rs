@@ -795,6 +795,21 @@ impl Hush {
         &self.sent
     }
 
+    /// Every sealed report waiting to be sent: its day, what it holds and
+    /// where its delivery stands, in plain words (P13).
+    pub fn pending_uploads(&self) -> Vec<crate::transparency::PendingUpload> {
+        let in_flight: Vec<&str> = self.in_flight.iter().map(|(id, _)| id.as_str()).collect();
+        crate::transparency::pending_uploads(
+            self.outbox.entries(),
+            &in_flight,
+            self.sealer.dap().plan(),
+            |metric| {
+                let id = self.schema.id(metric)?;
+                Some(self.schema.def(id).description.clone())
+            },
+        )
+    }
+
     pub fn outbox(&self) -> &Outbox {
         &self.outbox
     }

@@ -19,6 +19,7 @@ pub mod schema;
 pub mod seal;
 pub mod store;
 pub mod tabs;
+pub mod transparency;
 pub mod upload;
 pub mod window;
 

@@ -421,3 +421,59 @@ fn a_sealed_report_is_never_replaced_by_its_older_checkpoint() {
         "no step crashed between sealing and the checkpoint"
     );
 }
+
+#[test]
+fn every_pending_report_is_listed_in_plain_words_without_its_values() {
+    let t = Harness::new();
+    let mut h = t.open();
+    let tab = h.open_tab(false).unwrap();
+    let tabs = h.metric("tabs.opened").unwrap();
+    h.add(tab, tabs, 201).unwrap();
+    h.page_loaded(tab, b"https://www.wikipedia.org/", 100)
+        .unwrap();
+    t.clock.advance_ms(DAY_MS);
+    h.checkpoint().unwrap();
+    let list = h.pending_uploads();
+    assert_eq!(list.len(), tasks());
+    let metrics: Vec<&str> = list.iter().map(|p| p.metric.as_str()).collect();
+    for task in t.aggs.plan.tasks() {
+        assert!(
+            metrics.contains(&task.name.as_str()),
+            "{} not listed",
+            task.name
+        );
+    }
+    for p in &list {
+        assert_eq!(p.day, "2026-11-21");
+        assert!(matches!(
+            p.state,
+            hush_core::transparency::DeliveryState::Waiting { .. }
+        ));
+    }
+    let tabs_entry = list.iter().find(|p| p.metric == "tabs.opened").unwrap();
+    assert_eq!(
+        tabs_entry.holds,
+        "Normal tabs opened. It holds a count from 0 to 255."
+    );
+    // What the list says comes from the core's record, not from the report:
+    // the day's values are not in it.
+    let json = serde_json::to_string(&list).unwrap();
+    for value in ["201", "wikipedia"] {
+        assert!(!json.contains(value), "{value} in the pending list: {json}");
+    }
+    // A failed attempt shows as retrying.
+    t.clock.advance_ms(DAY_MS);
+    let hush_core::upload::UploadTask::Upload(u) = h.next_upload().unwrap() else {
+        panic!("an upload is due");
+    };
+    assert!(h
+        .pending_uploads()
+        .iter()
+        .any(|p| p.state == hush_core::transparency::DeliveryState::Sending));
+    h.upload_finished(&u.id, hush_core::upload::UploadResult::TransportError)
+        .unwrap();
+    assert!(h.pending_uploads().iter().any(|p| matches!(
+        p.state,
+        hush_core::transparency::DeliveryState::Retrying { attempts: 1, .. }
+    )));
+}
