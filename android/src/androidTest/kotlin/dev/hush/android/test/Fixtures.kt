@@ -45,7 +45,8 @@ object Fixtures {
         uploader: Uploader = NO_UPLOADS,
         gateway: String = GATEWAY,
         relay: String? = RELAY,
-    ) = HushConfig(dir, KEYS, gateway, relay, ENV, collectionEnabled = collection, enhancedIncognito = enhancedIncognito, uploader = uploader)
+        checkpointDelayMs: Long = 30_000,
+    ) = HushConfig(dir, KEYS, gateway, relay, ENV, collectionEnabled = collection, enhancedIncognito = enhancedIncognito, uploader = uploader, checkpointDelayMs = checkpointDelayMs)
 
     /** Every file under [dir] with its bytes. */
     fun snapshot(dir: File): Map<String, List<Byte>> =
