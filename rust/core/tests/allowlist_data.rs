@@ -377,7 +377,7 @@ fn held_out_sensitive_domains_are_never_reported_by_name() {
 
 #[test]
 fn size_is_in_range() {
-    // 4,059 labels (see the file header): WhoTracks.me + Moz top 500 +
+    // 4,048 labels (see the file header): WhoTracks.me + Moz top 500 +
     // Chromium's top domains, after the policy. Fewer than 3,000 means a
     // refresh lost a source (the registry packages alone give ~1,150); more
     // than 6,000 means a source was added without review.

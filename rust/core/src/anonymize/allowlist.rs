@@ -14,7 +14,7 @@
 //! multiplicative hasher. A lookup hashes the ~12-byte name once and compares
 //! one candidate (~20 ns; the binary search this replaced took ~100 ns). Hash
 //! flooding is no concern: the keys are the fixed shipped list and lookups
-//! never insert. Memory for the 4,059 entries and 366 variants: the text in
+//! never insert. Memory for the 4,048 entries and 366 variants: the text in
 //! read-only data (~65 KB with its header), the slice (16 B per entry, 65 KB),
 //! the map (8,192 buckets of 24 B plus control bytes, ~205 KB): ~335 KB,
 //! built once; nothing per lookup.

@@ -21,7 +21,7 @@
 //! Allow-list lookup: a hash map from entry (or folded country variant) to
 //! index over `&'static str` slices of the compiled-in data file; a label is
 //! the entry's index in the sorted list. See `allowlist` for the memory cost
-//! (~335 KB in all for the 4,059 shipped entries and 366 variants).
+//! (~335 KB in all for the 4,048 shipped entries and 366 variants).
 //!
 //! Speed (`cargo bench --bench anonymize`, 2-core dev box under load): a
 //! 100-300 byte page URL takes ~155 ns median, an IDN host ~315 ns, a search
