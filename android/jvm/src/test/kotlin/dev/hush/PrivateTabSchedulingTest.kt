@@ -25,17 +25,6 @@ class PrivateTabSchedulingTest {
 
     private val delayMs = 200L
 
-    /** Every recording call a tab has, with browsing-looking arguments. */
-    private fun recordEverything(hush: Hush, tab: Tab) {
-        tab.pageLoaded("https://en.wikipedia.org/wiki/Secret?q=1", 420)
-        tab.searched("https://www.google.com/search?q=private+question")
-        tab.count(hush.counter("bookmarks.added"))
-        tab.count(hush.counter("tabs.private_opened"))
-        tab.count(hush.labeledCounter("settings.switched"), "dark_mode_on")
-        tab.set(hush.boolean("settings.search_suggestions_enabled"), true)
-        tab.accumulate(hush.histogram("page.load_time_ms"), 1234)
-    }
-
     /**
      * Waits until every checkpoint a call just made could have scheduled has
      * run: the background thread runs its tasks in the order they are due,
@@ -46,11 +35,22 @@ class PrivateTabSchedulingTest {
         hush.background.afterDelay(delayMs + 50).get(60, TimeUnit.SECONDS)
     }
 
+    @Test
+    fun `private calls schedule nothing, enhanced incognito on, within a day and after midnight`() {
+        for (afterMidnight in listOf(false, true)) privateCallsScheduleNothing(enhancedIncognito = true, afterMidnight)
+    }
+
+    @Test
+    fun `private calls schedule nothing, enhanced incognito off, within a day and after midnight`() {
+        for (afterMidnight in listOf(false, true)) privateCallsScheduleNothing(enhancedIncognito = false, afterMidnight)
+    }
+
     private fun privateCallsScheduleNothing(enhancedIncognito: Boolean, afterMidnight: Boolean) {
         TestSupport.awayFromUtcMidnight()
+        val dir = File(dir, if (afterMidnight) "after-midnight" else "within-a-day")
         Hush.start(TestSupport.config(dir, enhancedIncognito = enhancedIncognito, checkpointDelayMs = delayMs)).use { hush ->
             val normal = hush.openTab(private = false)
-            recordEverything(hush, normal) // so the day has something to seal
+            TestSupport.recordEverything(hush, normal) // so the day has something to seal
             hush.flush()
             settle(hush) // the start-up checkpoint has run too
             val scheduled = hush.background.checkpointsScheduled.get()
@@ -63,7 +63,7 @@ class PrivateTabSchedulingTest {
             if (afterMidnight) NativeBridge.testAdvanceClock(day)
             try {
                 val private = hush.openTab(private = true)
-                repeat(3) { recordEverything(hush, private) }
+                repeat(3) { TestSupport.recordEverything(hush, private) }
                 private.close()
                 settle(hush)
 
@@ -96,22 +96,6 @@ class PrivateTabSchedulingTest {
             }
         }
     }
-
-    @Test
-    fun `private calls schedule nothing with enhanced incognito on`() =
-        privateCallsScheduleNothing(enhancedIncognito = true, afterMidnight = false)
-
-    @Test
-    fun `private calls schedule nothing with enhanced incognito on, after midnight`() =
-        privateCallsScheduleNothing(enhancedIncognito = true, afterMidnight = true)
-
-    @Test
-    fun `private calls schedule nothing with enhanced incognito off`() =
-        privateCallsScheduleNothing(enhancedIncognito = false, afterMidnight = false)
-
-    @Test
-    fun `private calls schedule nothing with enhanced incognito off, after midnight`() =
-        privateCallsScheduleNothing(enhancedIncognito = false, afterMidnight = true)
 
     @Test
     fun `a private tab's aggregate count is saved by the checkpoints that happen anyway`() {

@@ -52,7 +52,7 @@ object Fixtures {
     fun snapshot(dir: File): Map<String, List<Byte>> =
         dir.walkTopDown().filter { it.isFile }.associate { it.relativeTo(dir).path to it.readBytes().toList() }
 
-    /** Every recording call a tab has, with browsing-looking arguments (GateTest's). */
+    /** Every recording call a tab has, with browsing-looking arguments (TestSupport's). */
     fun recordEverything(hush: Hush, tab: Tab) {
         tab.pageLoaded("https://en.wikipedia.org/wiki/Secret?q=1", 420)
         tab.searched("https://www.google.com/search?q=private+question")
