@@ -10,7 +10,7 @@ use hush_core::anonymize::Environment;
 use hush_core::clock::{ManualClock, UtcDay};
 use hush_core::ohttp::KeyConfigs;
 use hush_core::report::Report;
-use hush_core::seal::Endpoints;
+use hush_core::seal::{EndpointRules, Endpoints, Route};
 use hush_core::store::Fs;
 use hush_core::{Config, Hush};
 
@@ -104,7 +104,13 @@ impl Harness {
 
     pub fn config(&self) -> Config {
         let env = Environment::coarse("14.2.7", 34, "en-US").unwrap();
-        let endpoints = Endpoints::new("https://collector.invalid/gateway", None).unwrap();
+        let endpoints = Endpoints::new(
+            "https://collector.invalid/gateway",
+            Route::DirectToCollector,
+            "https://collector.invalid",
+            EndpointRules::Release,
+        )
+        .unwrap();
         let keys = KeyConfigs::parse(&self.gateway.keys).unwrap();
         let mut c = Config::new(self.path().to_path_buf(), keys, endpoints, env);
         c.clock = Arc::new(self.clock.clone());
