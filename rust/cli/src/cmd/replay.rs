@@ -21,7 +21,7 @@ use hush_core::anonymize::Environment;
 use hush_core::clock::{ManualClock, UtcDay};
 use hush_core::ohttp::KeyConfigs;
 use hush_core::schema::Schema;
-use hush_core::seal::Endpoints;
+use hush_core::seal::{EndpointRules, Endpoints, Route};
 use hush_core::tabs::TabId;
 use hush_core::upload::{UploadTask, Verdict};
 use hush_core::{Config, Hush, RecordError};
@@ -49,6 +49,16 @@ pub struct Args {
     /// seals reports but uploads nothing.
     #[arg(long)]
     pub endpoint: Option<String>,
+    /// An OHTTP relay to POST through (it forwards to the gateway, e.g.
+    /// `ohttp-relay`), as the app does; without it, uploads go straight to
+    /// `--endpoint`. Needs `--endpoint`.
+    #[arg(long, value_name = "URL", requires = "endpoint")]
+    pub relay: Option<String>,
+    /// The report target's origin, `scheme://host[:port]`, which the sealed
+    /// inner request names. Default: the origin of `--endpoint` (right for
+    /// `hush serve`, gateway and target in one).
+    #[arg(long, value_name = "ORIGIN")]
+    pub collector_origin: Option<String>,
     /// Give up on one upload attempt after this many milliseconds (it is
     /// retried by a later flush).
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
@@ -162,13 +172,12 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let keys_bytes =
         std::fs::read(&keys_path).map_err(|e| format!("{}: {e}", keys_path.display()))?;
     let keys = KeyConfigs::parse(&keys_bytes).map_err(|e| format!("--keys: {e}"))?;
-    if let Some(e) = &args.endpoint {
-        if e.starts_with("https://") && !cfg!(feature = "tls") {
-            return Err(
-                "--endpoint: this hush was built without TLS (build with `--features tls`), \
+    for (flag, url) in [("--endpoint", &args.endpoint), ("--relay", &args.relay)] {
+        if url.as_ref().is_some_and(|u| u.starts_with("https://")) && !cfg!(feature = "tls") {
+            return Err(format!(
+                "{flag}: this hush was built without TLS (build with `--features tls`), \
                  or use a plain http:// collector such as `hush serve`"
-                    .into(),
-            );
+            ));
         }
     }
     let uploader = args
@@ -179,7 +188,17 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         .endpoint
         .clone()
         .unwrap_or_else(|| "https://collector.invalid/gateway".into());
-    let endpoints = Endpoints::new(&endpoint, None).map_err(|e| format!("--endpoint: {e}"))?;
+    let origin = match &args.collector_origin {
+        Some(origin) => origin.clone(),
+        None => origin_of(&endpoint),
+    };
+    let route = match &args.relay {
+        Some(relay) => Route::Relay(relay.clone()),
+        None => Route::DirectToCollector,
+    };
+    // A developer's tool: a plain-http collector on this machine is the usual case.
+    let endpoints = Endpoints::new(&endpoint, route, &origin, EndpointRules::LoopbackForTests)
+        .map_err(|e| e.to_string())?;
     let environment = Environment::coarse(&args.app_version, args.android_api, &args.locale)
         .map_err(|e| format!("environment: {e}"))?;
     let mut config = Config::new(args.data_dir.clone(), keys, endpoints, environment);
@@ -234,6 +253,15 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     });
     super::print_line(&summary.to_string())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `scheme://authority` of a URL (what precedes its path).
+fn origin_of(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    url[..end].to_owned()
 }
 
 trait Classify {

@@ -23,6 +23,7 @@ object Fixtures {
         ).chunked(2).map { it.toInt(16).toByte() }.toByteArray()
     const val GATEWAY = "https://collector.example/gateway"
     const val RELAY = "https://relay.example/relay"
+    const val ORIGIN = "https://collector.example"
     val ENV = AppEnvironment("14.2.7", 34, "de-AT")
 
     /** Fails the test if the core hands out an upload. */
@@ -45,7 +46,10 @@ object Fixtures {
         uploader: Uploader = NO_UPLOADS,
         gateway: String = GATEWAY,
         relay: String? = RELAY,
-    ) = HushConfig(dir, KEYS, gateway, relay, ENV, collectionEnabled = collection, enhancedIncognito = enhancedIncognito, uploader = uploader)
+    ) = HushConfig(
+        dir, KEYS, gateway, relay, ENV, ORIGIN, collectionEnabled = collection, enhancedIncognito = enhancedIncognito,
+        uploader = uploader, directToCollector = relay == null,
+    )
 
     /** Every file under [dir] with its bytes. */
     fun snapshot(dir: File): Map<String, List<Byte>> =
