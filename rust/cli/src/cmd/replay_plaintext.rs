@@ -14,7 +14,7 @@ use crate::gateway::{self, Gateway};
 pub fn ensure_keys(dir: &Path) -> Result<PathBuf, String> {
     let keys_dir = dir.join("keys");
     if !keys_dir.join(gateway::SECRET_FILE).exists() {
-        gateway::generate(&keys_dir).map_err(|e| e.to_string())?;
+        gateway::generate(&keys_dir, None).map_err(|e| e.to_string())?;
     }
     Ok(keys_dir.join(gateway::KEYS_FILE))
 }

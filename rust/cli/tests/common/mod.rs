@@ -184,7 +184,12 @@ pub fn replay_command_with_timeout(
 
 /// Runs a replay to completion; returns its summary line.
 pub fn replay(data: &Path, keys: &Path, endpoint: &str, trace: &str) -> Value {
-    let mut child = replay_command(data, keys, Some(endpoint)).spawn().unwrap();
+    run_replay(replay_command(data, keys, Some(endpoint)), trace)
+}
+
+/// Runs a replay command with `trace` on stdin; returns its summary line.
+pub fn run_replay(mut cmd: Command, trace: &str) -> Value {
+    let mut child = cmd.spawn().unwrap();
     child
         .stdin
         .take()
