@@ -360,4 +360,44 @@ mod tests {
         assert!(sizes.iter().all(|s| *s == sizes[0]), "{sizes:?}");
         assert_eq!(sizes[0].1, TARGET_BODY_LEN);
     }
+
+    /// P9 at the seam where it is made: every answer the target can give
+    /// (stored or duplicate, a refusal, an invalid report, a store failure
+    /// with its Retry-After, a target that is down) seals to one length.
+    #[test]
+    fn sealed_answers_have_one_size() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::gateway::generate(dir.path(), None).unwrap();
+        let gateway = Gateway::load(dir.path()).unwrap();
+        let keys = hush_core::ohttp::KeyConfigs::parse(gateway.key_configs()).unwrap();
+        let answers = [
+            InnerResponse::text(200, "stored"),
+            InnerResponse::text(400, "unknown metric, type or label"),
+            InnerResponse::text(400, "not a binary HTTP request"),
+            InnerResponse::text(404, "unknown resource"),
+            InnerResponse {
+                retry_after: Some(60),
+                ..InnerResponse::text(503, "try again later")
+            },
+            InnerResponse::text(502, "report target unavailable"),
+            InnerResponse {
+                status: 400,
+                content_type: b"application/problem+json".to_vec(),
+                body: br#"{"type":"urn:ietf:params:ppm:dap:error:reportRejected","title":"Report could not be processed.","taskid":"8BY0RzZMzxvA46_8ymhzycOB9krN-QIGYvg_RsByGec"}"#.to_vec(),
+                retry_after: None,
+            },
+        ];
+        let mut lengths = Vec::new();
+        for answer in &answers {
+            let sealed = hush_core::ohttp::encapsulate(&keys, b"request").unwrap();
+            let (_, handle) = gateway.open_request(&sealed.request).unwrap();
+            let bytes = sealed_answer(handle, answer).unwrap();
+            let inner = sealed.opener.open(&bytes).unwrap();
+            let decoded = hush_core::ohttp::bhttp::decode_response(&inner).unwrap();
+            assert_eq!(decoded.status, answer.status);
+            assert_eq!(decoded.content, answer.body);
+            lengths.push(bytes.len());
+        }
+        assert!(lengths.iter().all(|&l| l == ANSWER_PAD + 32), "{lengths:?}");
+    }
 }

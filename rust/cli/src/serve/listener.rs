@@ -165,7 +165,16 @@ pub async fn accept_one(
     limits: Limits,
     graceful: &GracefulShutdown,
 ) {
-    let metrics: &Metrics = &app.metrics;
+    // The counters are the public listener's; the admin one only serves.
+    let metrics = match service {
+        Service::Public => Some(Arc::clone(&app.metrics)),
+        Service::Admin => None,
+    };
+    let bump = |counter: fn(&Metrics) -> &AtomicU64| {
+        if let Some(m) = &metrics {
+            counter(m).fetch_add(1, Ordering::Relaxed);
+        }
+    };
     let stream = match listener.accept().await {
         // The peer address is dropped unread: the collector keeps no IPs.
         Ok((stream, _)) => stream,
@@ -173,7 +182,7 @@ pub async fn accept_one(
             // Out of file descriptors (or a connection reset before accept):
             // make room as at the cap, and back off instead of spinning.
             if open.evict_idle() {
-                metrics.connections_evicted.fetch_add(1, Ordering::Relaxed);
+                bump(|m| &m.connections_evicted);
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
             return;
@@ -181,17 +190,21 @@ pub async fn accept_one(
     };
     if open.len() >= limits.max_connections {
         if open.evict_idle() {
-            metrics.connections_evicted.fetch_add(1, Ordering::Relaxed);
+            bump(|m| &m.connections_evicted);
         } else {
-            metrics.connections_refused.fetch_add(1, Ordering::Relaxed);
+            bump(|m| &m.connections_refused);
             return; // every connection is busy: close this one
         }
     }
     let _ = stream.set_nodelay(true);
     let (id, spoke, evict) = open.insert();
-    metrics
-        .connections_open
-        .store(open.len() as u64, Ordering::Relaxed);
+    let gauge = move |open: &Open, metrics: &Option<Arc<Metrics>>| {
+        if let Some(m) = metrics {
+            m.connections_open
+                .store(open.len() as u64, Ordering::Relaxed);
+        }
+    };
+    gauge(open, &metrics);
     let for_handler = Arc::clone(app);
     let handler = move |req: Request<Incoming>| {
         let app = Arc::clone(&for_handler);
@@ -216,7 +229,6 @@ pub async fn accept_one(
         );
     let conn = graceful.watch(conn);
     let open = Arc::clone(open);
-    let app = Arc::clone(app);
     tokio::spawn(async move {
         tokio::select! {
             // A connection error (reset, bad request line, header timeout)
@@ -225,9 +237,7 @@ pub async fn accept_one(
             () = evict.notified() => {}
         }
         open.remove(id);
-        app.metrics
-            .connections_open
-            .store(open.len() as u64, Ordering::Relaxed);
+        gauge(&open, &metrics);
     });
 }
 

@@ -12,6 +12,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use hush_core::ohttp::{bhttp, encapsulate, KeyConfigs, ResponseOpener};
 use serde_json::Value;
 
 pub const HUSH: &str = env!("CARGO_BIN_EXE_hush");
@@ -55,6 +56,8 @@ pub fn keygen(dir: &Path) -> PathBuf {
 pub struct Server {
     child: Option<Child>,
     pub addr: SocketAddr,
+    /// The admin listener, when started with `--admin-listen`.
+    pub admin: Option<SocketAddr>,
 }
 
 impl Server {
@@ -63,12 +66,33 @@ impl Server {
     }
 
     pub fn start_on(keys: &Path, db: &Path, listen: &str) -> Self {
+        let args: Vec<std::ffi::OsString> = vec![
+            "--key".into(),
+            keys.into(),
+            "--db".into(),
+            db.into(),
+            "--listen".into(),
+            listen.into(),
+        ];
+        Self::spawn(&args)
+    }
+
+    /// `hush serve ARGS`; waits for its listening line(s).
+    pub fn spawn<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Self {
+        let admin = args.iter().any(|a| a.as_ref() == "--admin-listen");
+        Self::spawn_expecting(args, admin)
+    }
+
+    /// `hush serve ARGS` with an admin listener that the args do not show
+    /// (it is in a config file).
+    pub fn spawn_with_admin<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Self {
+        Self::spawn_expecting(args, true)
+    }
+
+    fn spawn_expecting<S: AsRef<std::ffi::OsStr>>(args: &[S], admin: bool) -> Self {
         let mut child = Command::new(HUSH)
-            .args(["serve", "--key"])
-            .arg(keys)
-            .arg("--db")
-            .arg(db)
-            .args(["--listen", listen])
+            .arg("serve")
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -77,26 +101,47 @@ impl Server {
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
         });
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("hush serve prints its address");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| {
+        let mut next = |prefix: &str| -> SocketAddr {
+            let Ok(line) = rx.recv_timeout(Duration::from_secs(20)) else {
                 let _ = child.kill();
-                panic!("unexpected first line {line:?}")
-            })
-            .parse()
-            .unwrap();
+                let mut err = String::new();
+                let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+                panic!("hush serve printed no address: {err}");
+            };
+            line.trim()
+                .strip_prefix(prefix)
+                .unwrap_or_else(|| panic!("unexpected line {line:?}"))
+                .parse()
+                .unwrap()
+        };
+        let addr = next("listening on ");
+        let admin = admin.then(|| next("admin on "));
         Self {
             child: Some(child),
             addr,
+            admin,
         }
+    }
+
+    /// Waits (bounded) for the process to exit by itself.
+    pub fn wait_exit(mut self) -> (ExitStatus, String) {
+        let mut child = self.child.take().expect("running");
+        let status = wait_bounded(&mut child, Duration::from_secs(20));
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        (status, stderr)
     }
 
     pub fn gateway_url(&self) -> String {
@@ -285,6 +330,94 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+// ----- plain HTTP and sealed requests -----
+
+/// An HTTP answer, read whole.
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .proxy(None)
+        .build()
+        .into()
+}
+
+/// One HTTP request (GET, PUT or POST), redirects and proxies off.
+pub fn send(method: &str, url: &str, content_type: Option<&str>, body: &[u8]) -> Answer {
+    let agent = agent();
+    let result = match method {
+        "GET" => agent.get(url).call(),
+        "PUT" => {
+            let mut r = agent.put(url);
+            if let Some(ct) = content_type {
+                r = r.header("content-type", ct);
+            }
+            r.send(body)
+        }
+        _ => {
+            let mut r = agent.post(url);
+            if let Some(ct) = content_type {
+                r = r.header("content-type", ct);
+            }
+            r.send(body)
+        }
+    };
+    let mut response = result.expect("an HTTP answer");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    Answer {
+        status: response.status().as_u16(),
+        content_type,
+        body: response.body_mut().read_to_vec().unwrap(),
+    }
+}
+
+/// A sealed `POST /report` with `json` inside, as the core's client builds it.
+pub fn sealed(
+    keys: &KeyConfigs,
+    method: &str,
+    path: &str,
+    json: &[u8],
+) -> (Vec<u8>, ResponseOpener) {
+    let message = bhttp::encode_request(
+        method,
+        "https",
+        "collector.invalid",
+        path,
+        &[("content-type", "application/json")],
+        json,
+        4096,
+    );
+    let e = encapsulate(keys, &message).unwrap();
+    (e.request, e.opener)
+}
+
+/// A JSON report of the start day with `metrics`.
+pub fn report(id: &str, metrics: &str) -> Vec<u8> {
+    let day = start();
+    format!(
+        r#"{{"format":"hush-report/1","schema_version":1,"report_id":"{id}","day":"{day}","environment":{{"app_version":"14.2","android_api":34,"language":"en"}},"metrics":{metrics}}}"#
+    )
+    .into_bytes()
+}
+
+/// The inner status of a sealed answer.
+pub fn inner_status(answer: &Answer, opener: &ResponseOpener) -> u16 {
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.content_type, "message/ohttp-res");
+    let inner = opener.open(&answer.body).expect("answer opens");
+    bhttp::decode_response(&inner).unwrap().status
 }
 
 // ----- fault-injecting proxy -----
