@@ -390,10 +390,22 @@ pub fn sealed(
     path: &str,
     json: &[u8],
 ) -> (Vec<u8>, ResponseOpener) {
+    sealed_to(keys, "https://collector.invalid", method, path, json)
+}
+
+/// [`sealed`] naming `origin` (`scheme://authority`) as the inner request's.
+pub fn sealed_to(
+    keys: &KeyConfigs,
+    origin: &str,
+    method: &str,
+    path: &str,
+    json: &[u8],
+) -> (Vec<u8>, ResponseOpener) {
+    let (scheme, authority) = origin.split_once("://").unwrap();
     let message = bhttp::encode_request(
         method,
-        "https",
-        "collector.invalid",
+        scheme,
+        authority,
         path,
         &[("content-type", "application/json")],
         json,
@@ -439,6 +451,9 @@ pub enum Fault {
     /// Forward, tell the test, then hold the answer back ([`HANG`], or until
     /// the client hangs up) and close.
     ForwardThenNotify(mpsc::Sender<()>),
+    /// Forward to this path of the upstream instead of the one asked for (a
+    /// reverse proxy's rewrite rule).
+    ForwardToPath(&'static str),
 }
 
 /// HTTP/1.1 proxy on 127.0.0.1 in front of `hush serve` that records every
@@ -615,6 +630,21 @@ fn serve_connection(
                 let _ = tx.send(());
                 hold(&mut stream, HANG);
                 return Ok(());
+            }
+            Fault::ForwardToPath(path) => {
+                let line_end = head.windows(2).position(|w| w == b"\r\n").unwrap_or(0);
+                let line = String::from_utf8_lossy(&head[..line_end]).into_owned();
+                let mut parts = line.splitn(3, ' ');
+                let (method, _, version) = (parts.next(), parts.next(), parts.next());
+                let mut rewritten = format!(
+                    "{} {path} {}",
+                    method.unwrap_or("POST"),
+                    version.unwrap_or("HTTP/1.1")
+                )
+                .into_bytes();
+                rewritten.extend_from_slice(&head[line_end..]);
+                let answer = forward(upstream(), &rewritten, &body)?;
+                stream.write_all(&answer)?;
             }
             Fault::CloseMidRequest => unreachable!(),
         }
