@@ -164,28 +164,25 @@ fn hush_client_through_ohttp_relay_to_hush_gateway() {
     let (_relay, relay_addr) = relay(tmp.path(), &origin);
     let gateway = format!("{origin}/.well-known/ohttp-gateway");
 
+    let app = |trace: &str| {
+        replay_via(
+            &data,
+            &keys.join("ohttp-keys"),
+            &gateway,
+            relay_addr,
+            &origin,
+            trace,
+        )
+    };
+
     // The gateway is down: the relay answers 502 of its own, and the report is kept (P16).
-    let summary = replay_via(
-        &data,
-        &keys.join("ohttp-keys"),
-        &gateway,
-        relay_addr,
-        &origin,
-        &one_day_trace(6),
-    );
+    let summary = app(&one_day_trace(6));
     assert_eq!(uploads(&summary), [1, 0, 1, 0], "{summary}");
     assert_eq!(pending_files(&data), 1);
 
     // Up: the relay posts to the RFC 9540 path, which Hush's gateway serves.
     let server = Server::start_on(&keys, &db, &format!("127.0.0.1:{port}"));
-    let summary = replay_via(
-        &data,
-        &keys.join("ohttp-keys"),
-        &gateway,
-        relay_addr,
-        &origin,
-        FLUSH_ONLY,
-    );
+    let summary = app(FLUSH_ONLY);
     assert_eq!(uploads(&summary), [1, 1, 0, 0], "{summary}");
     assert_eq!(pending_files(&data), 0);
     let q = query(&db, 1);
@@ -201,14 +198,7 @@ fn hush_client_through_ohttp_relay_and_ohttp_gateway_to_hush_target() {
     let db = tmp.path().join("target.db");
     let data = tmp.path().join("device");
     // Hush's report target alone, plain HTTP.
-    let target = Server::spawn(&[
-        "--mode",
-        "target",
-        "--db",
-        db.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-    ]);
+    let target = Server::target(&db);
     let origin = format!("http://{}", target.addr);
 
     // ohttp-gateway with a fixed seed, forwarding to the origin the sealed

@@ -11,17 +11,6 @@ use std::process::{Command, Stdio};
 use common::*;
 use hush_core::ohttp::KeyConfigs;
 
-fn target(db: &std::path::Path) -> Server {
-    Server::spawn(&[
-        "--mode",
-        "target",
-        "--db",
-        db.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-    ])
-}
-
 fn gateway(keys: &std::path::Path, target: &Server) -> Server {
     Server::spawn(&[
         "--mode",
@@ -62,7 +51,7 @@ fn replay_through_a_relay_to_a_gateway_forwarding_to_a_separate_target() {
     let tmp = tempfile::tempdir().unwrap();
     let keys = keygen(&tmp.path().join("keys"));
     let db = tmp.path().join("target.db");
-    let target = target(&db);
+    let target = Server::target(&db);
     let gateway = gateway(&keys, &target);
     // The "relay": passes each request on to the gateway, byte for byte.
     let relay = Proxy::start(Some(gateway.addr), Fault::Forward);
@@ -115,7 +104,7 @@ fn target_answers_have_one_size_and_a_dead_target_is_retried() {
     let tmp = tempfile::tempdir().unwrap();
     let keys_dir = keygen(&tmp.path().join("keys"));
     let db = tmp.path().join("target.db");
-    let target_server = target(&db);
+    let target_server = Server::target(&db);
     let url = format!("http://{}/report", target_server.addr);
     let json = Some("application/json");
     let good = report(&"1".repeat(32), r#"{"tabs.opened":{"counter":2}}"#);

@@ -120,16 +120,7 @@ fn metrics_count_outcomes_on_the_admin_listener_without_any_detail() {
     let tmp = tempfile::tempdir().unwrap();
     let keys_dir = keygen(&tmp.path().join("keys"));
     let db = tmp.path().join("c.db");
-    let server = Server::spawn(&[
-        "--key",
-        keys_dir.to_str().unwrap(),
-        "--db",
-        db.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-        "--admin-listen",
-        "127.0.0.1:0",
-    ]);
+    let server = Server::with_admin(&keys_dir, &db, &[]);
     let admin = format!("http://{}", server.admin.unwrap());
     let keys = pinned(&keys_dir);
     let id = "e0e1e2e3e4e5e6e7e8e9eaebecedeeef";
@@ -253,18 +244,8 @@ fn a_key_rotation_strands_no_device() {
     let tmp = tempfile::tempdir().unwrap();
     let current = tmp.path().join("key-1");
     let next = tmp.path().join("key-2");
-    for (dir, id) in [(&current, "1"), (&next, "2")] {
-        let out = Command::new(HUSH)
-            .args(["keygen", "--key-id", id, "--out"])
-            .arg(dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    keygen_args(&current, &["--key-id", "1"]);
+    keygen_args(&next, &["--key-id", "2"]);
     let db = tmp.path().join("c.db");
     let serve = |published: &[&Path], retired: &[&Path]| {
         let mut args: Vec<std::ffi::OsString> = vec![

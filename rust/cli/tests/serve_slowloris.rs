@@ -64,19 +64,8 @@ fn idle_sockets_from_one_peer_do_not_keep_a_client_out() {
     let tmp = tempfile::tempdir().unwrap();
     let keys_dir = keygen(&tmp.path().join("keys"));
     let db = tmp.path().join("c.db");
-    let server = Server::spawn(&[
-        "--key",
-        keys_dir.to_str().unwrap(),
-        "--db",
-        db.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-        "--admin-listen",
-        "127.0.0.1:0",
-        // Far beyond the test: only eviction can make room.
-        "--header-timeout-ms",
-        "60000",
-    ]);
+    // A header deadline far beyond the test: only eviction can make room.
+    let server = Server::with_admin(&keys_dir, &db, &["--header-timeout-ms", "60000"]);
     let admin = server.admin.unwrap();
     let keys = KeyConfigs::parse(&std::fs::read(keys_dir.join("ohttp-keys")).unwrap()).unwrap();
 

@@ -68,13 +68,7 @@ pub fn attempted(
     answer: Answer,
     outcome: SentOutcome,
 ) {
-    let mut record = take(history, id).unwrap_or_else(|| SentRecord {
-        day: day.to_owned(),
-        outcome,
-        attempts: 0,
-        last_answer: None,
-        pending_id: None,
-    });
+    let mut record = take(history, id).unwrap_or_else(|| fresh(day, outcome));
     record.attempts = record.attempts.saturating_add(1);
     record.last_answer = Some(answer);
     record.outcome = outcome;
@@ -85,15 +79,20 @@ pub fn attempted(
 /// deciding it (dropped for space, damaged).
 pub fn ended(history: &mut Vec<SentRecord>, id: &str, day: &str, outcome: SentOutcome) {
     debug_assert!(outcome.is_final());
-    let mut record = take(history, id).unwrap_or_else(|| SentRecord {
+    let mut record = take(history, id).unwrap_or_else(|| fresh(day, outcome));
+    record.outcome = outcome;
+    push(history, id, record);
+}
+
+/// A record of a report no attempt has touched yet.
+fn fresh(day: &str, outcome: SentOutcome) -> SentRecord {
+    SentRecord {
         day: day.to_owned(),
         outcome,
         attempts: 0,
         last_answer: None,
         pending_id: None,
-    });
-    record.outcome = outcome;
-    push(history, id, record);
+    }
 }
 
 /// Removes and returns the record following pending report `id`.

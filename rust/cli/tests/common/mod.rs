@@ -39,8 +39,15 @@ pub fn day_after_start(n: i64) -> String {
 
 /// A key directory from `hush keygen`.
 pub fn keygen(dir: &Path) -> PathBuf {
+    keygen_args(dir, &[])
+}
+
+/// A key directory from `hush keygen ARGS` (`--key-id N`, say).
+pub fn keygen_args(dir: &Path, args: &[&str]) -> PathBuf {
     let out = Command::new(HUSH)
-        .args(["keygen", "--out"])
+        .arg("keygen")
+        .args(args)
+        .arg("--out")
         .arg(dir)
         .output()
         .unwrap();
@@ -73,6 +80,36 @@ impl Server {
             db.into(),
             "--listen".into(),
             listen.into(),
+        ];
+        Self::spawn(&args)
+    }
+
+    /// `hush serve --key KEYS --db DB` on a free loopback port, with an admin
+    /// listener and `extra` flags.
+    pub fn with_admin(keys: &Path, db: &Path, extra: &[&str]) -> Self {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "--key".into(),
+            keys.into(),
+            "--db".into(),
+            db.into(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+            "--admin-listen".into(),
+            "127.0.0.1:0".into(),
+        ];
+        args.extend(extra.iter().map(Into::into));
+        Self::spawn(&args)
+    }
+
+    /// `hush serve --mode target --db DB` (plain HTTP) on a free loopback port.
+    pub fn target(db: &Path) -> Self {
+        let args: Vec<std::ffi::OsString> = vec![
+            "--mode".into(),
+            "target".into(),
+            "--db".into(),
+            db.into(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
         ];
         Self::spawn(&args)
     }
@@ -128,20 +165,6 @@ impl Server {
             addr,
             admin,
         }
-    }
-
-    /// Waits (bounded) for the process to exit by itself.
-    pub fn wait_exit(mut self) -> (ExitStatus, String) {
-        let mut child = self.child.take().expect("running");
-        let status = wait_bounded(&mut child, Duration::from_secs(20));
-        let mut stderr = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        (status, stderr)
     }
 
     pub fn gateway_url(&self) -> String {
