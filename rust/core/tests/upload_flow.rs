@@ -6,6 +6,8 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use common::*;
 use hush_core::history::SentOutcome;
 use hush_core::ohttp::KeyConfigs;
@@ -639,4 +641,85 @@ fn the_record_of_what_was_sent() {
     assert_eq!(seen(&hush), expected, "the record survives a restart");
     hush.set_collection_enabled(false).unwrap();
     assert!(hush.sent_history().is_empty());
+}
+
+/// Fails reads of pending files while `failing` is set (a busy or
+/// unreadable storage), and is the real file system otherwise.
+struct FlakyReads {
+    failing: std::sync::atomic::AtomicBool,
+}
+
+impl hush_core::store::Fs for FlakyReads {
+    fn write_synced(&self, path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+        hush_core::store::RealFs.write_synced(path, bytes)
+    }
+    fn rename(&self, from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+        hush_core::store::RealFs.rename(from, to)
+    }
+    fn sync_dir(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        hush_core::store::RealFs.sync_dir(dir)
+    }
+    fn read(&self, path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+        let pending = path.extension().is_some_and(|e| e == "ohttp");
+        if pending && self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        }
+        hush_core::store::RealFs.read(path)
+    }
+    fn remove(&self, path: &std::path::Path) -> std::io::Result<()> {
+        hush_core::store::RealFs.remove(path)
+    }
+    fn list(&self, dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+        hush_core::store::RealFs.list(dir)
+    }
+    fn create_dir_all(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        hush_core::store::RealFs.create_dir_all(dir)
+    }
+}
+
+/// A pending file that cannot be read right now is kept and tried later (no
+/// attempt counted); one whose content is damaged is deleted, counted and
+/// recorded as damaged.
+#[test]
+fn an_unreadable_pending_file_waits_and_a_damaged_one_is_recorded() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let h = Harness::new();
+    let fs = Arc::new(FlakyReads {
+        failing: false.into(),
+    });
+    let mut hush = h.open_with_fs(fs.clone()).unwrap();
+    pending_report(&h, &mut hush, 1);
+    let not_before = hush.outbox().entries()[0].not_before_ms;
+    h.clock
+        .advance_ms(not_before - hush_core::clock::Clock::now_ms(&h.clock));
+    fs.failing.store(true, SeqCst);
+    assert!(matches!(hush.next_upload().unwrap(), UploadTask::Wait(_)));
+    let meta = &hush.outbox().entries()[0];
+    assert_eq!(meta.attempts, 0);
+    assert!(meta.not_before_ms > not_before, "put off");
+    assert!(hush.pending_report().dropped.is_empty());
+    fs.failing.store(false, SeqCst);
+    let request = due(&h, &mut hush);
+    assert_eq!(
+        hush.upload_finished(&request.id, answer_200(&h.gateway.server, &request))
+            .unwrap(),
+        Verdict::Delete
+    );
+
+    // Damaged on disk: the envelope's checksum fails.
+    pending_report(&h, &mut hush, 2);
+    let id = hush.outbox().entries()[0].id.clone();
+    let path = h.path().join("pending").join(format!("{id}.ohttp"));
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    std::fs::write(&path, bytes).unwrap();
+    h.clock.advance_ms(7 * 3_600_000);
+    assert_eq!(hush.next_upload().unwrap(), UploadTask::Done);
+    assert!(!path.exists());
+    assert_eq!(hush.pending_report().dropped.reports, 1);
+    assert_eq!(
+        hush.sent_history().last().unwrap().outcome,
+        SentOutcome::Damaged
+    );
 }

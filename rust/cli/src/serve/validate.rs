@@ -228,4 +228,14 @@ mod tests {
         }
         assert!(check(&schema, today(), &request("POST", "/report", &ok)).is_ok());
     }
+
+    /// Clients retry a report until its day is older than the collector
+    /// takes, and no longer (P16): the two bounds are one.
+    #[test]
+    fn the_clients_expiry_is_the_collectors_age_limit() {
+        assert_eq!(
+            hush_core::upload::UploadPolicy::default().max_age_days,
+            MAX_REPORT_AGE_DAYS
+        );
+    }
 }
