@@ -125,9 +125,10 @@ fn target_answers_have_one_size_and_a_dead_target_is_retried() {
             json,
             &good,
         ),
+        send("POST", &url, json, &vec![b' '; 65 * 1024]),
     ];
     let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
-    assert_eq!(statuses, [200, 200, 400, 415, 405, 404]);
+    assert_eq!(statuses, [200, 200, 400, 415, 405, 404, 413]);
     for a in &answers {
         assert_eq!(
             (a.body.len(), a.content_type.as_str()),

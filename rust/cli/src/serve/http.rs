@@ -142,26 +142,34 @@ fn health(metrics: &Metrics, method: &Method) -> Response<Body> {
     text(StatusCode::OK, "ok\n")
 }
 
-/// Reads a request body of at most [`MAX_BODY`] bytes within [`BODY_TIMEOUT`].
-async fn read_body(metrics: &Metrics, req: Request<Incoming>) -> Result<Bytes, Response<Body>> {
+/// Reads a request body of at most [`MAX_BODY`] bytes within
+/// [`BODY_TIMEOUT`]; or the status and reason to refuse it with.
+async fn read_body(
+    metrics: &Metrics,
+    req: Request<Incoming>,
+) -> Result<Bytes, (StatusCode, &'static str)> {
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || {
+        metrics.count(Outcome::TooLarge);
+        (StatusCode::PAYLOAD_TOO_LARGE, "request too large")
+    };
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(too_large(metrics));
+        return Err(too_large());
     }
     let body = Limited::new(req.into_body(), MAX_BODY).collect();
     match tokio::time::timeout(BODY_TIMEOUT, body).await {
         Err(_) => {
             metrics.count(Outcome::Timeout);
-            Err(text(StatusCode::REQUEST_TIMEOUT, "body too slow"))
+            Err((StatusCode::REQUEST_TIMEOUT, "body too slow"))
         }
-        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large(metrics)),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
         Ok(Err(_)) => {
             metrics.count(Outcome::Malformed);
-            Err(text(StatusCode::BAD_REQUEST, "incomplete body"))
+            Err((StatusCode::BAD_REQUEST, "incomplete body"))
         }
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
     }
@@ -183,7 +191,7 @@ async fn gateway_request(
     }
     let body = match read_body(metrics, req).await {
         Ok(body) => body,
-        Err(response) => return response,
+        Err((status, reason)) => return text(status, reason),
     };
     let (inner, handle) = match gateway.open_request(&body) {
         Ok(opened) => opened,
@@ -244,7 +252,8 @@ async fn plain_target(
         .map(|v| v.as_bytes().to_vec());
     let body = match read_body(metrics, req).await {
         Ok(body) => body.to_vec(),
-        Err(response) => return response,
+        // Of the one size too, as every answer of the target.
+        Err((status, reason)) => return fixed_size(&InnerResponse::text(status.as_u16(), reason)),
     };
     let answer = target
         .handle(InnerRequest {
@@ -296,11 +305,6 @@ fn text(status: StatusCode, message: &'static str) -> Response<Body> {
         "text/plain; charset=utf-8",
         Bytes::from_static(message.as_bytes()),
     )
-}
-
-fn too_large(metrics: &Metrics) -> Response<Body> {
-    metrics.count(Outcome::TooLarge);
-    text(StatusCode::PAYLOAD_TOO_LARGE, "request too large")
 }
 
 fn not_found(metrics: &Metrics) -> Response<Body> {
