@@ -9,6 +9,8 @@ use serde::Deserialize;
 
 use crate::clock::UtcDay;
 
+mod gate;
+
 /// The schema Hush ships for a browser.
 pub const DEFAULT_SCHEMA_TOML: &str = include_str!("../schema/browser.toml");
 
@@ -37,7 +39,8 @@ fn next_schema_tag() -> u32 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Whether a private tab may ever record a metric (DESIGN.md P2).
+/// Whether a private tab may ever record a metric (DESIGN.md P2). What an
+/// `Aggregate` metric must be (its type, its labels) is checked in `gate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Incognito {
@@ -318,7 +321,9 @@ fn parse_metric(name: String, m: RawMetric) -> Result<MetricDef, SchemaError> {
                 return Err(invalid(format!("{name}: 1 to {MAX_LABELS} labels")));
             }
             for (i, l) in labels.iter().enumerate() {
-                if !valid_name(l) {
+                // An `aggregate` metric's labels obey the stricter rule of
+                // `gate` (checked below, with its own message).
+                if m.incognito != Incognito::Aggregate && !valid_name(l) {
                     return Err(invalid(format!(
                         "{name}: label '{l}' must be 1-64 of [a-z0-9_.-]"
                     )));
@@ -357,16 +362,6 @@ fn parse_metric(name: String, m: RawMetric) -> Result<MetricDef, SchemaError> {
         }
         other => return Err(invalid(format!("{name}: unknown type '{other}'"))),
     };
-    if m.incognito == Incognito::Aggregate
-        && !matches!(
-            kind,
-            MetricKind::Counter | MetricKind::LabeledCounter { .. }
-        )
-    {
-        return Err(invalid(format!(
-            "{name}: only counters and labeled counters may be incognito = \"aggregate\""
-        )));
-    }
     let expires =
         match m.expires.as_str() {
             "never" => None,
@@ -374,13 +369,15 @@ fn parse_metric(name: String, m: RawMetric) -> Result<MetricDef, SchemaError> {
                 invalid(format!("{name}: expires must be YYYY-MM-DD or \"never\""))
             })?),
         };
-    Ok(MetricDef {
+    let def = MetricDef {
         name,
         kind,
         description: m.description,
         incognito: m.incognito,
         expires,
-    })
+    };
+    gate::check(&def)?;
+    Ok(def)
 }
 
 #[cfg(test)]

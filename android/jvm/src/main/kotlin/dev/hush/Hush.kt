@@ -25,7 +25,7 @@ import java.io.Closeable
  */
 class Hush private constructor(internal val handle: Long, config: HushConfig) : Closeable {
 
-    private val background = Background(handle, config.uploader, config.checkpointDelayMs)
+    internal val background = Background(handle, config.uploader, config.checkpointDelayMs)
 
     @Volatile
     private var descriptions: Map<String, String>? = null
@@ -123,9 +123,9 @@ class Hush private constructor(internal val handle: Long, config: HushConfig) : 
     override fun close() = background.close()
 
     /**
-     * A recording call returned. Private tabs too: with Enhanced incognito
-     * off they may count aggregate counters, which must be saved like any
-     * other; when they recorded nothing the checkpoint finds nothing to write.
+     * A normal tab's recording call returned: a checkpoint follows within
+     * [HushConfig.checkpointDelayMs]. Private tabs never call it (P1): see
+     * [Tab] for what saves their aggregate counts.
      */
     internal fun changed() = background.changed()
 

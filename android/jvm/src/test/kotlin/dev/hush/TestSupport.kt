@@ -53,6 +53,17 @@ object TestSupport {
         if (untilMidnight < marginMs) Thread.sleep(untilMidnight + 1_000)
     }
 
+    /** Every recording call a tab has, with browsing-looking arguments. */
+    fun recordEverything(hush: Hush, tab: Tab) {
+        tab.pageLoaded("https://en.wikipedia.org/wiki/Secret?q=1", 420)
+        tab.searched("https://www.google.com/search?q=private+question")
+        tab.count(hush.counter("bookmarks.added"))
+        tab.count(hush.counter("tabs.private_opened"))
+        tab.count(hush.labeledCounter("settings.switched"), "dark_mode_on")
+        tab.set(hush.boolean("settings.search_suggestions_enabled"), true)
+        tab.accumulate(hush.histogram("page.load_time_ms"), 1234)
+    }
+
     /** Every file under [dir] with its bytes. */
     fun snapshot(dir: File): Map<String, List<Byte>> =
         dir.walkTopDown().filter { it.isFile }.associate { it.relativeTo(dir).path to it.readBytes().toList() }

@@ -9,6 +9,7 @@ import java.util.concurrent.RejectedExecutionException
 import java.util.concurrent.ScheduledThreadPoolExecutor
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicBoolean
+import java.util.concurrent.atomic.AtomicLong
 import java.util.logging.Level
 import java.util.logging.Logger
 
@@ -16,8 +17,9 @@ import java.util.logging.Logger
  * The one library-owned thread that does Hush's disk and network work:
  * checkpoints (at most one per [checkpointDelayMs] while changes keep coming,
  * the first that long after a change), a periodic checkpoint that seals
- * windows closed at midnight, and the core's upload tasks. Recording calls
- * only flip an atomic flag here.
+ * windows closed at midnight, and the core's upload tasks. A normal tab's
+ * recording calls only flip an atomic flag here; a private tab's never come
+ * here at all (see [dev.hush.Tab]).
  */
 internal class Background(
     private val handle: Long,
@@ -34,6 +36,10 @@ internal class Background(
     private val driver = UploadDriver(NativeUploadQueue(handle), uploader)
     private val checkpointScheduled = AtomicBoolean(false)
 
+    /** Checkpoints [changed] has scheduled, and checkpoints run; for tests. */
+    internal val checkpointsScheduled = AtomicLong()
+    internal val checkpointsRun = AtomicLong()
+
     /** The next upload run; touched on the executor thread only. */
     private var wake: Future<*>? = null
 
@@ -48,8 +54,9 @@ internal class Background(
         try {
             executor.schedule({
                 checkpointScheduled.set(false)
-                quietly { NativeBridge.checkpoint(handle) }
+                quietly { checkpoint() }
             }, checkpointDelayMs, TimeUnit.MILLISECONDS)
+            checkpointsScheduled.incrementAndGet()
         } catch (e: RejectedExecutionException) {
             // Closing: the final checkpoint covers it.
         }
@@ -58,7 +65,7 @@ internal class Background(
     /** A checkpoint now, on this thread, without uploading; returns at once. */
     fun checkpointNow() {
         try {
-            executor.execute { quietly { NativeBridge.checkpoint(handle) } }
+            executor.execute { quietly { checkpoint() } }
         } catch (e: RejectedExecutionException) {
             // Closing: the final checkpoint covers it.
         }
@@ -83,7 +90,7 @@ internal class Background(
     fun close() {
         val last = submit {
             try {
-                NativeBridge.checkpoint(handle)
+                checkpoint()
             } finally {
                 NativeBridge.close(handle)
             }
@@ -96,8 +103,19 @@ internal class Background(
         }
     }
 
-    private fun checkpointAndUpload() {
+    /**
+     * For tests: completes once every task due within [delayMs] from now has
+     * run (one thread runs the tasks in the order they are due).
+     */
+    internal fun afterDelay(delayMs: Long): Future<*> = executor.schedule({}, delayMs, TimeUnit.MILLISECONDS)
+
+    private fun checkpoint() {
+        checkpointsRun.incrementAndGet()
         NativeBridge.checkpoint(handle)
+    }
+
+    private fun checkpointAndUpload() {
+        checkpoint()
         upload()
     }
 

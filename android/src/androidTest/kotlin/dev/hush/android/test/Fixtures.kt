@@ -46,16 +46,17 @@ object Fixtures {
         uploader: Uploader = NO_UPLOADS,
         gateway: String = GATEWAY,
         relay: String? = RELAY,
+        checkpointDelayMs: Long = 30_000,
     ) = HushConfig(
         dir, KEYS, gateway, relay, ENV, ORIGIN, collectionEnabled = collection, enhancedIncognito = enhancedIncognito,
-        uploader = uploader, directToCollector = relay == null,
+        uploader = uploader, checkpointDelayMs = checkpointDelayMs, directToCollector = relay == null,
     )
 
     /** Every file under [dir] with its bytes. */
     fun snapshot(dir: File): Map<String, List<Byte>> =
         dir.walkTopDown().filter { it.isFile }.associate { it.relativeTo(dir).path to it.readBytes().toList() }
 
-    /** Every recording call a tab has, with browsing-looking arguments (GateTest's). */
+    /** Every recording call a tab has, with browsing-looking arguments (TestSupport's). */
     fun recordEverything(hush: Hush, tab: Tab) {
         tab.pageLoaded("https://en.wikipedia.org/wiki/Secret?q=1", 420)
         tab.searched("https://www.google.com/search?q=private+question")
