@@ -1,6 +1,8 @@
 //! Faults between the client and the collector: every report arrives exactly
-//! once after the collector recovers, a flush attempts each report at most
-//! once, and a refusal is dropped and counted, never retried.
+//! once after the relay or collector recovers, whatever the relay answered
+//! meanwhile (P16); a flush attempts each report at most once; and only the
+//! collector's own refusal, or the RFC 9458 key problem, ends a report: it is
+//! dropped and counted, never retried.
 
 mod common;
 
@@ -114,25 +116,36 @@ fn collector_down_at_first() {
     drop(server);
 }
 
+/// A relay or gateway that is misconfigured (an outer 4xx of its own, a
+/// 400 that is not the key problem) loses nothing: the report is delivered
+/// once it is fixed.
 #[test]
-fn refused_with_400_is_dropped_counted_and_never_resent() {
+fn outer_4xx_from_a_relay_keeps_the_report() {
+    for status in [400, 401, 403, 404, 405, 413, 415] {
+        fault_then_recover(Fault::Status(status, None), false);
+    }
+}
+
+/// The key problem (a report sealed to a key the gateway does not hold) ends
+/// the report: dropped, counted in the next day's report, never resent.
+#[test]
+fn a_report_for_an_unknown_key_is_dropped_counted_and_never_resent() {
     let tmp = tempfile::tempdir().unwrap();
     let keys = keygen(&tmp.path().join("keys"));
+    let stale = keygen(&tmp.path().join("stale"));
     let db = tmp.path().join("collector.db");
     let data = tmp.path().join("device");
     let server = Server::start(&keys, &db);
-    let proxy = Proxy::start(Some(server.addr), Fault::Status(400, None));
 
-    let summary = replay(&data, &keys, &proxy.url(), &one_day_trace(2));
+    // Sealed to `stale`, which this collector does not hold.
+    let summary = replay(&data, &stale, &server.gateway_url(), &one_day_trace(2));
     assert_eq!(uploads(&summary), [1, 0, 0, 1], "{summary}");
     assert_eq!(pending_files(&data), 0);
-
-    proxy.set(Fault::Forward);
-    let summary = replay(&data, &keys, &proxy.url(), FLUSH_ONLY);
+    let summary = replay(&data, &keys, &server.gateway_url(), FLUSH_ONLY);
     assert_eq!(uploads(&summary), [0, 0, 0, 0], "{summary}");
     // The drop is counted in the next day's report.
     let next_day = "{\"op\":\"consent\",\"enabled\":true}\n{\"op\":\"advance\",\"days\":2}\n{\"op\":\"flush\"}\n";
-    let summary = replay(&data, &keys, &proxy.url(), next_day);
+    let summary = replay(&data, &keys, &server.gateway_url(), next_day);
     assert_eq!(uploads(&summary), [1, 1, 0, 0], "{summary}");
     let q = query(&db, 1);
     assert_eq!(total_reports(&q), 1, "{q}");
@@ -141,6 +154,37 @@ fn refused_with_400_is_dropped_counted_and_never_resent() {
         day(&q, &day_after_start(1))["dropped"]["rejected_uploads"],
         1,
         "{q}"
+    );
+}
+
+/// The collector's own sealed refusal (a report its schema does not take)
+/// ends the report even through a relay that answered 200.
+#[test]
+fn the_collectors_sealed_refusal_is_final() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = keygen(&tmp.path().join("keys"));
+    let db = tmp.path().join("collector.db");
+    let data = tmp.path().join("device");
+    let schema = tmp.path().join("other.toml");
+    std::fs::write(
+        &schema,
+        "schema_version = 1\n[metrics.\"x.only_here\"]\ntype = \"counter\"\ndescription = \"x\"\nexpires = \"2099-12-31\"\n",
+    )
+    .unwrap();
+    let server = Server::start(&keys, &db);
+    let proxy = Proxy::start(Some(server.addr), Fault::Forward);
+    let trace = "{\"op\":\"consent\",\"enabled\":true}\n{\"op\":\"open_tab\",\"tab\":\"t\"}\n{\"op\":\"count\",\"tab\":\"t\",\"metric\":\"x.only_here\"}\n{\"op\":\"advance\",\"days\":1}\n{\"op\":\"flush\"}\n";
+    let mut cmd = replay_command(&data, &keys, Some(&proxy.url()));
+    cmd.arg("--schema").arg(&schema);
+    let summary = run_replay(cmd, trace);
+    assert_eq!(uploads(&summary), [1, 0, 0, 1], "{summary}");
+    assert_eq!(pending_files(&data), 0);
+    assert_eq!(total_reports(&query(&db, 1)), 0);
+    let (status, stderr) = server.stop();
+    assert!(status.success());
+    assert!(
+        stderr.contains("0 reports stored, 0 duplicates, 1 invalid"),
+        "{stderr}"
     );
 }
 

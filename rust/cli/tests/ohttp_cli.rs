@@ -297,7 +297,7 @@ fn open_refuses_a_request_for_another_key_id() {
         id_b = keygen(b.path());
     }
     let sealed = seal(a.path(), false, b"report");
-    let message = format!("key id {id_a}, this gateway holds key id {id_b}");
+    let message = format!("key id {id_a}, which this gateway does not hold");
     assert_clean_failure(&open(b.path(), false, &sealed), &message);
     assert_clean_failure(&open(b.path(), true, &sealed), &message);
 }
@@ -437,7 +437,7 @@ fn open_reads_the_rfc9458_appendix_a_request_with_only_the_raw_key() {
     other_id[0] = 2;
     assert_clean_failure(
         &open(dir.path(), true, &other_id),
-        "key id 2, this gateway holds key id 1",
+        "key id 2, which this gateway does not hold",
     );
 }
 
@@ -482,7 +482,7 @@ fn seedless_open_refuses_tampering_truncation_and_other_keys() {
     // Another key id.
     let mut other_id = sealed.clone();
     other_id[0] = key_id.wrapping_add(1);
-    let message = format!("key id {}, this gateway holds key id {key_id}", other_id[0]);
+    let message = format!("key id {}, which this gateway does not hold", other_id[0]);
     assert_clean_failure(&open(dir.path(), false, &other_id), &message);
     // Another key with this key id.
     let other = tempfile::tempdir().unwrap();

@@ -11,7 +11,7 @@ use hush_core::anonymize::Environment;
 use hush_core::clock::SystemClock;
 use hush_core::ohttp::KeyConfigs;
 use hush_core::schema::MetricKind;
-use hush_core::seal::Endpoints;
+use hush_core::seal::{EndpointRules, Endpoints, Route};
 use hush_core::{Config, Hush};
 
 const RFC_KEYS_HEX: &str =
@@ -60,7 +60,13 @@ fn tasks() -> Vec<u8> {
 
 fn open(dir: &std::path::Path) -> Hush {
     let env = Environment::coarse("14.2.7", 34, "en-US").unwrap();
-    let endpoints = Endpoints::new("https://collector.invalid/gateway", None).unwrap();
+    // Never contacted: the benchmark uploads nothing.
+    let endpoints = Endpoints::new(
+        "https://c.invalid/g",
+        Route::DirectToCollector,
+        EndpointRules::Release,
+    )
+    .unwrap();
     let keys = KeyConfigs::parse(&hex(RFC_KEYS_HEX)).unwrap();
     let mut c = Config::new(dir.to_path_buf(), keys, endpoints, tasks(), env);
     // The real clock: every recording call reads it to find its window.

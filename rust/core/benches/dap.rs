@@ -55,7 +55,12 @@ fn sealer() -> DaySealer {
     )
     .unwrap()])
     .unwrap();
-    let endpoints = Endpoints::new("https://gateway.example/gateway", None).unwrap();
+    let endpoints = Endpoints::new(
+        "https://gateway.example/gateway",
+        hush_core::seal::Route::DirectToCollector,
+        hush_core::seal::EndpointRules::Release,
+    )
+    .unwrap();
     DaySealer::new(DapClient::new(plan, config), keys, endpoints)
 }
 

@@ -19,10 +19,8 @@ use crate::store::state_file::{self, Loaded, StateData};
 use crate::store::state_writer::{StateWrite, StateWriter};
 use crate::store::{Fs, RealFs};
 use crate::tabs::{CountPermit, Gate, NormalTab, TabError, TabId, Tabs};
-use crate::upload::policy::{self, Decision, Outcome};
-use crate::upload::{
-    UploadPolicy, UploadRequest, UploadResult, UploadTask, Verdict, OHTTP_REQUEST_TYPE,
-};
+use crate::upload::flow::{Effects, Uploads};
+use crate::upload::{UploadPolicy, UploadResult, UploadTask, Verdict};
 use crate::window::{ErrorKind, Window};
 
 /// Closed windows kept in memory while the disk refuses them (P12).
@@ -181,7 +179,7 @@ impl Hush {
             fs,
         } = config;
         let plan = Plan::new(&schema, Anonymizer::shipped())?;
-        let tasks = TaskConfig::parse(&tasks, &plan, crate::seal::endpoint_allowed)?;
+        let tasks = TaskConfig::parse(&tasks, &plan, endpoints.rules())?;
         let sealer = DaySealer::new(DapClient::new(plan, tasks), keys, endpoints);
         fs.create_dir_all(&data_dir)?;
         let now = clock.now_ms();
@@ -651,7 +649,13 @@ impl Hush {
         }
         self.window.count_dropped_reports(dropped.len() as u64);
         for meta in dropped {
-            history::record(&mut self.sent, &meta.day, SentOutcome::DroppedForSpace);
+            history::ended(
+                &mut self.sent,
+                &meta.day,
+                SentOutcome::DroppedForSpace,
+                meta.attempts,
+                meta.last_answer,
+            );
         }
         self.changes += 1;
     }
@@ -670,7 +674,7 @@ impl Hush {
         state_file::encoded_len(&self.state_data())
     }
 
-    // ----- upload -----
+    // ----- upload (the logic is in `upload/`) -----
 
     /// The next thing the platform's uploader should do. Seal closed windows
     /// first with [`Hush::checkpoint`]; this call only hands out what is due.
@@ -678,100 +682,52 @@ impl Hush {
         if !self.collection_enabled {
             return Ok(UploadTask::Done);
         }
-        loop {
-            let now = self.clock.now_ms();
-            // A start "in the future" is from before the clock was set back.
-            self.recent_starts
-                .retain(|&t| t > now - 3_600_000 && t <= now);
-            let in_flight: Vec<String> = self.in_flight.iter().map(|(id, _)| id.clone()).collect();
-            let id = match self.upload_policy.next(
-                self.outbox.entries(),
-                &in_flight,
-                &self.recent_starts,
-                now,
-            ) {
-                Decision::Done => return Ok(UploadTask::Done),
-                Decision::Wait(ms) => return Ok(UploadTask::Wait(ms)),
-                Decision::Upload(id) => id,
-            };
-            let body = self.outbox.read(self.fs.as_ref(), &id);
-            let Some((opener, request)) = body.as_deref().ok().and_then(crate::seal::split_pending)
-            else {
-                // Unreadable since it was written: drop it, count it, go on.
-                log::warn!("a pending report was unreadable; dropped");
-                self.outbox.remove(self.fs.as_ref(), &id)?;
-                self.window.count_dropped_reports(1);
-                self.changes += 1;
-                continue;
-            };
-            self.in_flight.push((id.clone(), opener.to_vec()));
-            self.recent_starts.push(now);
-            self.changes += 1;
-            return Ok(UploadTask::Upload(UploadRequest {
-                id,
-                url: self.sealer.endpoints().upload_url().to_owned(),
-                headers: vec![("content-type".to_owned(), OHTTP_REQUEST_TYPE.to_owned())],
-                body: request.to_vec(),
-            }));
-        }
+        let now = self.clock.now_ms();
+        let url = self.sealer.endpoints().upload_url().to_owned();
+        let (task, effects) = self.uploads().next(now, &url)?;
+        self.count_upload_effects(effects);
+        Ok(task)
     }
 
-    /// Takes the result of an upload task and applies the policy: delete on
-    /// delivery, back off on 5xx/408/429/transport errors, drop and count on a
-    /// refusal. A delivered or dropped report's file is deleted at once; the
-    /// retry bookkeeping is persisted by the next [`Hush::checkpoint`] (or
-    /// [`Hush::prepare_checkpoint`], so the fsync can happen outside a lock),
-    /// which the caller makes right after.
+    /// Takes the result of an upload task and applies the policy
+    /// (`upload/answer.rs`, P16): delete on the collector's sealed success,
+    /// drop and count on its sealed refusal or the RFC 9458 key problem,
+    /// keep and back off on anything else. An ended report's file is deleted
+    /// at once; the retry bookkeeping is persisted by the next
+    /// [`Hush::checkpoint`] (or [`Hush::prepare_checkpoint`], so the fsync
+    /// can happen outside a lock), which the caller makes right after.
     pub fn upload_finished(
         &mut self,
         id: &str,
         result: UploadResult,
     ) -> Result<Verdict, StoreError> {
-        let Some(pos) = self.in_flight.iter().position(|(i, _)| i == id) else {
-            // Not ours (any more): collection was switched off meanwhile.
-            return Ok(Verdict::Drop);
-        };
-        let (_, opener) = self.in_flight.swap_remove(pos);
-        let outcome = match result {
-            UploadResult::TransportError => Outcome::Retry {
-                retry_after_ms: None,
-            },
-            UploadResult::Http {
-                status,
-                body,
-                retry_after_ms,
-            } => match policy::classify_status(status) {
-                Outcome::Delivered => open_answer(&opener, &body),
-                Outcome::Retry { .. } => Outcome::Retry { retry_after_ms },
-                Outcome::Rejected => Outcome::Rejected,
-            },
-        };
         let now = self.clock.now_ms();
-        let draw = random::below(1 << 53) as f64 / (1u64 << 53) as f64;
-        let Some(meta) = self.outbox.entry_mut(id) else {
-            return Ok(Verdict::Drop);
-        };
-        let day = meta.day.clone();
-        let verdict = self.upload_policy.verdict(meta, outcome, now, draw);
-        match verdict {
-            Verdict::Delete => {
-                self.outbox.remove(self.fs.as_ref(), id)?;
-                history::record(&mut self.sent, &day, SentOutcome::Delivered);
-            }
-            Verdict::Drop => {
-                self.outbox.remove(self.fs.as_ref(), id)?;
-                if outcome == Outcome::Rejected {
-                    self.window.count_rejected_upload();
-                    history::record(&mut self.sent, &day, SentOutcome::Refused);
-                } else {
-                    self.window.count_dropped_reports(1);
-                    history::record(&mut self.sent, &day, SentOutcome::GaveUp);
-                }
-            }
-            Verdict::RetryAt(_) => {}
-        }
-        self.changes += 1;
+        let (verdict, effects) = self.uploads().finished(id, &result, now)?;
+        self.count_upload_effects(effects);
         Ok(verdict)
+    }
+
+    fn uploads(&mut self) -> Uploads<'_> {
+        Uploads {
+            policy: &self.upload_policy,
+            outbox: &mut self.outbox,
+            fs: self.fs.as_ref(),
+            in_flight: &mut self.in_flight,
+            recent_starts: &mut self.recent_starts,
+            sent: &mut self.sent,
+        }
+    }
+
+    fn count_upload_effects(&mut self, effects: Effects) {
+        if effects.dropped > 0 {
+            self.window.count_dropped_reports(effects.dropped);
+        }
+        for _ in 0..effects.rejected {
+            self.window.count_rejected_upload();
+        }
+        if effects.changed {
+            self.changes += 1;
+        }
     }
 
     // ----- transparency (P13) -----
@@ -816,24 +772,6 @@ impl Hush {
 
     pub fn schema(&self) -> &Schema {
         &self.schema
-    }
-}
-
-/// Opens the collector's sealed answer and reads its inner status. An answer
-/// that does not open is treated as a failure to retry: the report is kept.
-fn open_answer(opener: &[u8], body: &[u8]) -> Outcome {
-    let inner = crate::ohttp::ResponseOpener::from_bytes(opener)
-        .ok()
-        .and_then(|o| o.open(body).ok())
-        .and_then(|bytes| crate::ohttp::bhttp::decode_response(&bytes).ok());
-    match inner {
-        Some(response) => policy::classify_status(response.status),
-        None => {
-            log::warn!("collector answer did not open; will retry");
-            Outcome::Retry {
-                retry_after_ms: None,
-            }
-        }
     }
 }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::dap::Plan;
 use crate::store::outbox::PendingMeta;
+use crate::upload::answer::Answer;
 
 /// One sealed report waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,8 +32,14 @@ pub enum DeliveryState {
     Sending,
     /// Not tried yet; not before this time (ms since the epoch).
     Waiting { not_before_ms: i64 },
-    /// Tried and failed `attempts` times; next try not before this time.
-    Retrying { attempts: u32, not_before_ms: i64 },
+    /// Tried and failed `attempts` times, the last answered `last_answer`
+    /// (say, a relay's 404); next try not before this time.
+    Retrying {
+        attempts: u32,
+        not_before_ms: i64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        last_answer: Option<Answer>,
+    },
 }
 
 /// The outbox in plain words, oldest first.
@@ -55,6 +62,7 @@ pub fn pending_uploads(
                 DeliveryState::Retrying {
                     attempts: m.attempts,
                     not_before_ms: m.not_before_ms,
+                    last_answer: m.last_answer,
                 }
             };
             let holds = match (describe_metric(&m.task), plan.task(&m.task)) {
@@ -86,6 +94,7 @@ mod tests {
             attempts,
             day: "2026-11-30".into(),
             task: task.into(),
+            last_answer: (attempts > 0).then_some(Answer::Outer { status: 404 }),
         }
     }
 
@@ -118,13 +127,18 @@ mod tests {
             list[1].state,
             DeliveryState::Retrying {
                 attempts: 2,
-                not_before_ms: 5
+                not_before_ms: 5,
+                last_answer: Some(Answer::Outer { status: 404 })
             }
         );
         assert_eq!(list[2].state, DeliveryState::Sending);
         assert!(list[3].holds.contains("earlier version"));
         let json = serde_json::to_string(&list[1]).unwrap();
         assert!(json.contains(r#""state":"retrying""#), "{json}");
+        assert!(
+            json.contains(r#""last_answer":{"kind":"outer","status":404}"#),
+            "{json}"
+        );
         assert!(json.contains(r#""day":"2026-11-30""#), "{json}");
     }
 }

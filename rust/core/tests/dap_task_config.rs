@@ -42,9 +42,11 @@ fn valid() -> Value {
 }
 
 fn parse(v: &Value) -> Result<TaskConfig, TaskConfigError> {
-    TaskConfig::parse(v.to_string().as_bytes(), &plan(), |url| {
-        url.starts_with("https://")
-    })
+    TaskConfig::parse(
+        v.to_string().as_bytes(),
+        &plan(),
+        hush_core::seal::EndpointRules::Release,
+    )
 }
 
 fn b64(config: &HpkeConfig) -> String {
@@ -79,11 +81,15 @@ fn each_mistake_gets_a_clear_error() {
     cases.push((with(&|v| v["format"] = json!("hush-dap-tasks/0")), "format"));
     cases.push((
         with(&|v| v["leader"] = json!("http://leader.example/")),
-        "leader must be",
+        "leader must use https",
+    ));
+    cases.push((
+        with(&|v| v["leader"] = json!("https://127.0.0.1/")),
+        "leader is a loopback",
     ));
     cases.push((
         with(&|v| v["helper"] = json!("https://helper.example")),
-        "helper must be",
+        "helper must be the DAP API base",
     ));
     cases.push((
         with(&|v| v["time_precision"] = json!(3600)),
@@ -144,7 +150,11 @@ fn each_mistake_gets_a_clear_error() {
         assert!(err.contains(want), "want '{want}' in: {err}");
     }
     assert!(matches!(
-        TaskConfig::parse(b"{not json", &plan(), |_| true),
+        TaskConfig::parse(
+            b"{not json",
+            &plan(),
+            hush_core::seal::EndpointRules::Release
+        ),
         Err(TaskConfigError::Syntax(_))
     ));
 }

@@ -21,7 +21,7 @@ use hush_core::anonymize::Environment;
 use hush_core::clock::{ManualClock, UtcDay};
 use hush_core::ohttp::KeyConfigs;
 use hush_core::schema::Schema;
-use hush_core::seal::Endpoints;
+use hush_core::seal::{EndpointRules, Endpoints, Route};
 use hush_core::tabs::TabId;
 use hush_core::upload::{UploadTask, Verdict};
 use hush_core::{Config, Hush, RecordError};
@@ -42,14 +42,21 @@ pub struct Args {
     /// The leader gateway's `application/ohttp-keys` file.
     #[arg(long)]
     pub keys: PathBuf,
-    /// The app's DAP task configuration (JSON, as `hush dap-setup` writes it).
+    /// The app's DAP task configuration (JSON, as `hush dap-setup` writes
+    /// it): the leader's upload resource, which the sealed inner request
+    /// names, the aggregators' keys and one task per metric.
     #[arg(long)]
     pub tasks: PathBuf,
-    /// The collector's gateway URL sealed reports are POSTed to, e.g.
-    /// `http://127.0.0.1:PORT/gateway` of `hush serve`. Without it, `flush`
+    /// The leader gateway's URL sealed reports are POSTed to, e.g.
+    /// `http://127.0.0.1:PORT/gateway` of `hush leader`. Without it, `flush`
     /// seals reports but uploads nothing.
     #[arg(long)]
     pub endpoint: Option<String>,
+    /// An OHTTP relay to POST through (it forwards to the gateway, e.g.
+    /// `ohttp-relay`), as the app does; without it, uploads go straight to
+    /// `--endpoint`. Needs `--endpoint`.
+    #[arg(long, value_name = "URL", requires = "endpoint")]
+    pub relay: Option<String>,
     /// Give up on one upload attempt after this many milliseconds (it is
     /// retried by a later flush).
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
@@ -152,13 +159,12 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         std::fs::read(&args.keys).map_err(|e| format!("{}: {e}", args.keys.display()))?;
     let tasks = std::fs::read(&args.tasks).map_err(|e| format!("{}: {e}", args.tasks.display()))?;
     let keys = KeyConfigs::parse(&keys_bytes).map_err(|e| format!("--keys: {e}"))?;
-    if let Some(e) = &args.endpoint {
-        if e.starts_with("https://") && !cfg!(feature = "tls") {
-            return Err(
-                "--endpoint: this hush was built without TLS (build with `--features tls`), \
+    for (flag, url) in [("--endpoint", &args.endpoint), ("--relay", &args.relay)] {
+        if url.as_ref().is_some_and(|u| u.starts_with("https://")) && !cfg!(feature = "tls") {
+            return Err(format!(
+                "{flag}: this hush was built without TLS (build with `--features tls`), \
                  or use a plain http:// collector such as `hush serve`"
-                    .into(),
-            );
+            ));
         }
     }
     let uploader = args
@@ -169,7 +175,13 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         .endpoint
         .clone()
         .unwrap_or_else(|| "https://collector.invalid/gateway".into());
-    let endpoints = Endpoints::new(&endpoint, None).map_err(|e| format!("--endpoint: {e}"))?;
+    let route = match &args.relay {
+        Some(relay) => Route::Relay(relay.clone()),
+        None => Route::DirectToCollector,
+    };
+    // A developer's tool: a plain-http collector on this machine is the usual case.
+    let endpoints = Endpoints::new(&endpoint, route, EndpointRules::LoopbackForTests)
+        .map_err(|e| e.to_string())?;
     let environment = Environment::coarse(&args.app_version, args.android_api, &args.locale)
         .map_err(|e| format!("environment: {e}"))?;
     let mut config = Config::new(args.data_dir.clone(), keys, endpoints, tasks, environment);

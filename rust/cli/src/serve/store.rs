@@ -90,7 +90,30 @@ impl Writer {
     }
 }
 
+/// Creates the database file 0600 if it is missing, and narrows an existing
+/// one (and its `-wal` and `-shm` files) to 0600: reports are no one else's
+/// to read. SQLite gives the `-wal` and `-shm` files it creates later the
+/// database file's mode.
+fn private_files(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        match std::fs::set_permissions(&name, std::fs::Permissions::from_mode(0o600)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
 pub fn open_for_writing(path: &Path) -> Result<Connection, String> {
+    private_files(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let setup = || -> rusqlite::Result<()> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -253,5 +276,33 @@ mod tests {
             .err()
             .unwrap()
             .contains("not a hush collector"));
+    }
+
+    #[test]
+    fn the_database_and_its_wal_are_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let mode = |suffix: &str| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            std::fs::metadata(&name).unwrap().permissions().mode() & 0o777
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (handle, writer) = start(&path).unwrap();
+        rt.block_on(async { handle.insert(row("a")).await.unwrap() });
+        for suffix in ["", "-wal", "-shm"] {
+            assert_eq!(mode(suffix), 0o600, "c.db{suffix}");
+        }
+        drop(handle);
+        writer.finish();
+        // A database another tool left readable is narrowed at start.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let (handle, writer) = start(&path).unwrap();
+        assert_eq!(mode(""), 0o600);
+        drop(handle);
+        writer.finish();
     }
 }

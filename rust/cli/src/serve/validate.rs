@@ -1,6 +1,6 @@
-//! The report target behind the gateway: the decrypted Binary HTTP request
-//! must be `POST /report` with a JSON report that the collector's schema
-//! accepts. Validation is the core's own checkpoint-restore check
+//! What the report target accepts: the request (opened by a gateway, or
+//! plain HTTP in target-only mode) must be `POST /report` with a JSON report
+//! that the collector's schema accepts. Validation is the core's own checkpoint-restore check
 //! ([`Window::from_report`]): report format, schema version, every metric
 //! name and type, every declared label, and domain and engine labels only as
 //! the shipped anonymizer could have produced them. What a client could not
@@ -15,7 +15,7 @@ const REPORT_PATH: &str = "/report";
 use hush_core::window::{RestoreError, Window};
 
 use super::store::Row;
-use crate::gateway;
+use super::target::InnerRequest;
 
 /// An inner (sealed) answer that is not a success: status and a fixed reason.
 /// Reasons never quote the request.
@@ -33,25 +33,20 @@ const fn refuse(status: u16, reason: &'static str) -> Refusal {
 /// retries. A day in the future (beyond time-zone skew) is refused too.
 pub const MAX_REPORT_AGE_DAYS: i64 = 40;
 
-/// Checks one decrypted request, received on `today`, and reduces it to the
-/// row to store.
-pub fn check(schema: &Schema, today: UtcDay, bhttp_request: &[u8]) -> Result<Row, Refusal> {
-    let message = gateway::decode_request(bhttp_request)
-        .map_err(|_| refuse(400, "not a binary HTTP request"))?;
-    let control = message.control();
-    if control.path() != Some(REPORT_PATH.as_bytes()) {
+/// Checks one request, received on `today`, and reduces it to the row to store.
+pub fn check(schema: &Schema, today: UtcDay, request: &InnerRequest) -> Result<Row, Refusal> {
+    if request.path != REPORT_PATH.as_bytes() {
         return Err(refuse(404, "unknown resource"));
     }
-    if control.method() != Some(b"POST") {
+    if request.method != b"POST" {
         return Err(refuse(405, "only POST"));
     }
-    if let Some(ct) = message.header().get(b"content-type") {
+    if let Some(ct) = &request.content_type {
         if !super::http::is_media_type(ct, "application/json") {
             return Err(refuse(415, "reports are application/json"));
         }
     }
-    let report =
-        Report::from_json(message.content()).map_err(|_| refuse(400, "not a hush report"))?;
+    let report = Report::from_json(&request.body).map_err(|_| refuse(400, "not a hush report"))?;
     Window::from_report(&report, schema, Anonymizer::shipped()).map_err(|e| match e {
         RestoreError::Format => refuse(400, "unknown report format or schema version"),
         RestoreError::Schema => refuse(400, "unknown metric, type or label"),
@@ -83,16 +78,18 @@ mod tests {
     use super::*;
     use hush_core::ohttp::bhttp::encode_request;
 
-    fn request(method: &str, path: &str, body: &[u8]) -> Vec<u8> {
-        encode_request(
+    /// A request as a client seals it, opened as the gateway opens it.
+    fn request(method: &str, path: &str, body: &[u8]) -> InnerRequest {
+        let bytes = encode_request(
             method,
             "https",
-            "collector.invalid",
+            "collector.example",
             path,
             &[("content-type", "application/json")],
             body,
             1024,
-        )
+        );
+        InnerRequest::from_bhttp(&crate::gateway::decode_request(&bytes).unwrap())
     }
 
     /// The day the test reports are "received" on.
@@ -129,7 +126,7 @@ mod tests {
     fn everything_else_is_refused_with_its_status() {
         let schema = Schema::default_browser();
         let ok = report(r#"{"tabs.opened":{"counter":1}}"#);
-        let cases: Vec<(Vec<u8>, u16)> = vec![
+        let cases: Vec<(InnerRequest, u16)> = vec![
             (request("GET", "/report", &ok), 405),
             (request("POST", "/other", &ok), 404),
             (request("POST", "/report", b"not json"), 400),
@@ -215,7 +212,13 @@ mod tests {
                 ),
                 400,
             ),
-            (b"\x05garbage".to_vec(), 400),
+            (
+                InnerRequest {
+                    content_type: Some(b"text/plain".to_vec()),
+                    ..request("POST", "/report", &ok)
+                },
+                415,
+            ),
         ];
         for (i, (req, status)) in cases.iter().enumerate() {
             assert_eq!(
@@ -225,5 +228,15 @@ mod tests {
             );
         }
         assert!(check(&schema, today(), &request("POST", "/report", &ok)).is_ok());
+    }
+
+    /// Clients retry a report until its day is older than the collector
+    /// takes, and no longer (P16): the two bounds are one.
+    #[test]
+    fn the_clients_expiry_is_the_collectors_age_limit() {
+        assert_eq!(
+            hush_core::upload::UploadPolicy::default().max_age_days,
+            MAX_REPORT_AGE_DAYS
+        );
     }
 }

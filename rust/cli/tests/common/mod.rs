@@ -12,6 +12,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use hush_core::ohttp::{bhttp, encapsulate, KeyConfigs, ResponseOpener};
 use serde_json::Value;
 
 pub const HUSH: &str = env!("CARGO_BIN_EXE_hush");
@@ -38,8 +39,15 @@ pub fn day_after_start(n: i64) -> String {
 
 /// A key directory from `hush keygen`.
 pub fn keygen(dir: &Path) -> PathBuf {
+    keygen_args(dir, &[])
+}
+
+/// A key directory from `hush keygen ARGS` (`--key-id N`, say).
+pub fn keygen_args(dir: &Path, args: &[&str]) -> PathBuf {
     let out = Command::new(HUSH)
-        .args(["keygen", "--out"])
+        .arg("keygen")
+        .args(args)
+        .arg("--out")
         .arg(dir)
         .output()
         .unwrap();
@@ -55,6 +63,8 @@ pub fn keygen(dir: &Path) -> PathBuf {
 pub struct Server {
     child: Option<Child>,
     pub addr: SocketAddr,
+    /// The admin listener, when started with `--admin-listen`.
+    pub admin: Option<SocketAddr>,
 }
 
 impl Server {
@@ -63,12 +73,63 @@ impl Server {
     }
 
     pub fn start_on(keys: &Path, db: &Path, listen: &str) -> Self {
+        let args: Vec<std::ffi::OsString> = vec![
+            "--key".into(),
+            keys.into(),
+            "--db".into(),
+            db.into(),
+            "--listen".into(),
+            listen.into(),
+        ];
+        Self::spawn(&args)
+    }
+
+    /// `hush serve --key KEYS --db DB` on a free loopback port, with an admin
+    /// listener and `extra` flags.
+    pub fn with_admin(keys: &Path, db: &Path, extra: &[&str]) -> Self {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "--key".into(),
+            keys.into(),
+            "--db".into(),
+            db.into(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+            "--admin-listen".into(),
+            "127.0.0.1:0".into(),
+        ];
+        args.extend(extra.iter().map(Into::into));
+        Self::spawn(&args)
+    }
+
+    /// `hush serve --mode target --db DB` (plain HTTP) on a free loopback port.
+    pub fn target(db: &Path) -> Self {
+        let args: Vec<std::ffi::OsString> = vec![
+            "--mode".into(),
+            "target".into(),
+            "--db".into(),
+            db.into(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+        ];
+        Self::spawn(&args)
+    }
+
+    /// `hush serve ARGS`; waits for its listening line(s).
+    pub fn spawn<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Self {
+        let admin = args.iter().any(|a| a.as_ref() == "--admin-listen");
+        Self::spawn_expecting(args, admin)
+    }
+
+    /// `hush serve ARGS` with an admin listener that the args do not show
+    /// (it is in a config file).
+    pub fn spawn_with_admin<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Self {
+        Self::spawn_expecting(args, true)
+    }
+
+    fn spawn_expecting<S: AsRef<std::ffi::OsStr>>(args: &[S], admin: bool) -> Self {
         let mut child = Command::new(HUSH)
-            .args(["serve", "--key"])
-            .arg(keys)
-            .arg("--db")
-            .arg(db)
-            .args(["--listen", listen])
+            .arg("serve")
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -77,25 +138,32 @@ impl Server {
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
         });
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("hush serve prints its address");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| {
+        let mut next = |prefix: &str| -> SocketAddr {
+            let Ok(line) = rx.recv_timeout(Duration::from_secs(20)) else {
                 let _ = child.kill();
-                panic!("unexpected first line {line:?}")
-            })
-            .parse()
-            .unwrap();
+                let mut err = String::new();
+                let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+                panic!("hush serve printed no address: {err}");
+            };
+            line.trim()
+                .strip_prefix(prefix)
+                .unwrap_or_else(|| panic!("unexpected line {line:?}"))
+                .parse()
+                .unwrap()
+        };
+        let addr = next("listening on ");
+        let admin = admin.then(|| next("admin on "));
         Self {
             child: Some(child),
             addr,
+            admin,
         }
     }
 
@@ -184,7 +252,12 @@ pub fn replay_command_with_timeout(
 
 /// Runs a replay to completion; returns its summary line.
 pub fn replay(data: &Path, keys: &Path, endpoint: &str, trace: &str) -> Value {
-    let mut child = replay_command(data, keys, Some(endpoint)).spawn().unwrap();
+    run_replay(replay_command(data, keys, Some(endpoint)), trace)
+}
+
+/// Runs a replay command with `trace` on stdin; returns its summary line.
+pub fn run_replay(mut cmd: Command, trace: &str) -> Value {
+    let mut child = cmd.spawn().unwrap();
     child
         .stdin
         .take()
@@ -282,6 +355,106 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+// ----- plain HTTP and sealed requests -----
+
+/// An HTTP answer, read whole.
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .proxy(None)
+        .build()
+        .into()
+}
+
+/// One HTTP request (GET, PUT or POST), redirects and proxies off.
+pub fn send(method: &str, url: &str, content_type: Option<&str>, body: &[u8]) -> Answer {
+    let agent = agent();
+    let result = match method {
+        "GET" => agent.get(url).call(),
+        "PUT" => {
+            let mut r = agent.put(url);
+            if let Some(ct) = content_type {
+                r = r.header("content-type", ct);
+            }
+            r.send(body)
+        }
+        _ => {
+            let mut r = agent.post(url);
+            if let Some(ct) = content_type {
+                r = r.header("content-type", ct);
+            }
+            r.send(body)
+        }
+    };
+    let mut response = result.expect("an HTTP answer");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    Answer {
+        status: response.status().as_u16(),
+        content_type,
+        body: response.body_mut().read_to_vec().unwrap(),
+    }
+}
+
+/// A sealed `POST /report` with `json` inside, as the core's client builds it.
+pub fn sealed(
+    keys: &KeyConfigs,
+    method: &str,
+    path: &str,
+    json: &[u8],
+) -> (Vec<u8>, ResponseOpener) {
+    sealed_to(keys, "https://collector.invalid", method, path, json)
+}
+
+/// [`sealed`] naming `origin` (`scheme://authority`) as the inner request's.
+pub fn sealed_to(
+    keys: &KeyConfigs,
+    origin: &str,
+    method: &str,
+    path: &str,
+    json: &[u8],
+) -> (Vec<u8>, ResponseOpener) {
+    let (scheme, authority) = origin.split_once("://").unwrap();
+    let message = bhttp::encode_request(
+        method,
+        scheme,
+        authority,
+        path,
+        &[("content-type", "application/json")],
+        json,
+        4096,
+    );
+    let e = encapsulate(keys, &message).unwrap();
+    (e.request, e.opener)
+}
+
+/// A JSON report of the start day with `metrics`.
+pub fn report(id: &str, metrics: &str) -> Vec<u8> {
+    let day = start();
+    format!(
+        r#"{{"format":"hush-report/1","schema_version":1,"report_id":"{id}","day":"{day}","environment":{{"app_version":"14.2","android_api":34,"language":"en"}},"metrics":{metrics}}}"#
+    )
+    .into_bytes()
+}
+
+/// The inner status of a sealed answer.
+pub fn inner_status(answer: &Answer, opener: &ResponseOpener) -> u16 {
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.content_type, "message/ohttp-res");
+    let inner = opener.open(&answer.body).expect("answer opens");
+    bhttp::decode_response(&inner).unwrap().status
+}
+
 // ----- fault-injecting proxy -----
 
 /// What the proxy does with the next requests.
@@ -301,6 +474,9 @@ pub enum Fault {
     /// Forward, tell the test, then hold the answer back ([`HANG`], or until
     /// the client hangs up) and close.
     ForwardThenNotify(mpsc::Sender<()>),
+    /// Forward to this path of the upstream instead of the one asked for (a
+    /// reverse proxy's rewrite rule).
+    ForwardToPath(&'static str),
 }
 
 /// HTTP/1.1 proxy on 127.0.0.1 in front of `hush serve` that records every
@@ -477,6 +653,21 @@ fn serve_connection(
                 let _ = tx.send(());
                 hold(&mut stream, HANG);
                 return Ok(());
+            }
+            Fault::ForwardToPath(path) => {
+                let line_end = head.windows(2).position(|w| w == b"\r\n").unwrap_or(0);
+                let line = String::from_utf8_lossy(&head[..line_end]).into_owned();
+                let mut parts = line.splitn(3, ' ');
+                let (method, _, version) = (parts.next(), parts.next(), parts.next());
+                let mut rewritten = format!(
+                    "{} {path} {}",
+                    method.unwrap_or("POST"),
+                    version.unwrap_or("HTTP/1.1")
+                )
+                .into_bytes();
+                rewritten.extend_from_slice(&head[line_end..]);
+                let answer = forward(upstream(), &rewritten, &body)?;
+                stream.write_all(&answer)?;
             }
             Fault::CloseMidRequest => unreachable!(),
         }

@@ -31,6 +31,7 @@ use serde::Deserialize;
 use super::plan::Plan;
 use super::vdaf::VdafSpec;
 use crate::ohttp::{Aead, Kdf, Kem};
+use crate::seal::{check_endpoint, EndpointRules};
 
 pub const TASKS_FORMAT: &str = "hush-dap-tasks/1";
 
@@ -104,13 +105,9 @@ struct RawTask {
 
 impl TaskConfig {
     /// Parses `json` and checks it against `plan`: one task per planned task,
-    /// with the planned VDAF; distinct task ids; sealable HPKE configs.
-    /// `endpoint_ok` decides which aggregator URLs this build accepts.
-    pub fn parse(
-        json: &[u8],
-        plan: &Plan,
-        endpoint_ok: impl Fn(&str) -> bool,
-    ) -> Result<Self, TaskConfigError> {
+    /// with the planned VDAF; distinct task ids; sealable HPKE configs;
+    /// aggregator URLs that `rules` accept (those of the gateway and relay).
+    pub fn parse(json: &[u8], plan: &Plan, rules: EndpointRules) -> Result<Self, TaskConfigError> {
         let raw: RawConfig =
             serde_json::from_slice(json).map_err(|e| TaskConfigError::Syntax(e.to_string()))?;
         if raw.format != TASKS_FORMAT {
@@ -120,12 +117,13 @@ impl TaskConfig {
             )));
         }
         for (role, url) in [("leader", &raw.leader), ("helper", &raw.helper)] {
+            check_endpoint(url, role, rules).map_err(|e| invalid(e.to_string()))?;
             let has_base = url
                 .split_once("://")
                 .is_some_and(|(_, rest)| rest.find('/').is_some_and(|i| i > 0));
-            if !url.ends_with('/') || !has_base || !endpoint_ok(url) {
+            if !url.ends_with('/') || !has_base {
                 return Err(invalid(format!(
-                    "{role} must be an https:// URL ending in '/' (the DAP API base)"
+                    "{role} must be the DAP API base URL, ending in '/'"
                 )));
             }
         }
@@ -217,7 +215,11 @@ impl TaskConfig {
             "min_batch_size": min_batch_size,
             "tasks": tasks,
         });
-        Self::parse(json.to_string().as_bytes(), plan, |_| true)
+        Self::parse(
+            json.to_string().as_bytes(),
+            plan,
+            EndpointRules::LoopbackForTests,
+        )
     }
 
     /// The shipped form (see the module docs); [`TaskConfig::parse`] reads it back.

@@ -34,6 +34,9 @@ pub struct PendingMeta {
     /// can be told what it holds without opening it (P13).
     #[serde(default)]
     pub task: String,
+    /// How the last failed attempt was answered, while it keeps trying.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_answer: Option<crate::upload::answer::Answer>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +130,7 @@ impl Outbox {
                     attempts: 0,
                     day: String::new(),
                     task: String::new(),
+                    last_answer: None,
                 }),
             }
         }
@@ -168,6 +172,7 @@ impl Outbox {
             attempts: 0,
             day: day.to_owned(),
             task: task.to_owned(),
+            last_answer: None,
         });
         self.trim(fs)
     }

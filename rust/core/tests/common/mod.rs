@@ -13,7 +13,7 @@ use hush_core::anonymize::Environment;
 use hush_core::clock::{ManualClock, UtcDay};
 use hush_core::ohttp::KeyConfigs;
 use hush_core::report::Report;
-use hush_core::seal::Endpoints;
+use hush_core::seal::{EndpointRules, Endpoints, Route};
 use hush_core::store::Fs;
 use hush_core::{Config, Hush};
 use janus_messages::codec::Decode;
@@ -188,7 +188,12 @@ impl Harness {
 
     pub fn config(&self) -> Config {
         let env = Environment::coarse("14.2.7", 34, "en-US").unwrap();
-        let endpoints = Endpoints::new("https://collector.invalid/gateway", None).unwrap();
+        let endpoints = Endpoints::new(
+            "https://collector.invalid/gateway",
+            Route::DirectToCollector,
+            EndpointRules::Release,
+        )
+        .unwrap();
         let keys = KeyConfigs::parse(&self.gateway.keys).unwrap();
         let tasks = self.aggs.tasks_json();
         let mut c = Config::new(self.path().to_path_buf(), keys, endpoints, tasks, env);

@@ -10,7 +10,7 @@ import java.io.Closeable
  * Hush: privacy-first usage statistics for a browser.
  *
  * ```
- * val hush = Hush.start(HushConfig(dataDir, keys, gatewayUrl, relayUrl, AppEnvironment("14.2.7", 34, "de-AT")))
+ * val hush = Hush.start(HushConfig(dataDir, keys, gatewayUrl, relayUrl, AppEnvironment("14.2.7", 34, "de-AT"), collectorOrigin))
  * val bookmarks = hush.counter("bookmarks.added")       // resolve once
  * val tab = hush.openTab(private = false)
  * tab.pageLoaded(url, loadMs); tab.count(bookmarks)      // cheap, any thread
@@ -44,6 +44,8 @@ class Hush private constructor(internal val handle: Long, config: HushConfig) : 
                 config.keyConfig,
                 config.gatewayUrl,
                 config.relayUrl,
+                config.collectorOrigin,
+                config.directToCollector,
                 config.environment.appVersion,
                 config.environment.androidApiLevel,
                 config.environment.locale,
@@ -86,16 +88,15 @@ class Hush private constructor(internal val handle: Long, config: HushConfig) : 
     fun setEnhancedIncognito(enabled: Boolean) = NativeBridge.setEnhancedIncognito(handle, enabled)
 
     /**
-     * What became of each day's sealed report, oldest first (P13): sent,
-     * refused or deleted unsent. A closed day's contents are kept only sealed,
-     * so this says when and whether; what it held is what [pendingReport]
-     * showed until the day closed.
+     * What became of each sealed report, oldest first (P13): still retrying
+     * (with how the last attempt was answered), sent, refused or deleted
+     * unsent. A closed day's contents are kept only sealed, so this says when
+     * and whether; what it held is what [pendingReport] showed until the day
+     * closed.
      */
     @Suppress("UNCHECKED_CAST")
     fun sentReports(): List<SentReport> =
-        (Json.parse(NativeBridge.sentHistory(handle)) as List<Map<String, Any?>>).map {
-            SentReport(it["day"] as String, SentReport.Outcome.fromJson(it["outcome"] as String))
-        }
+        (Json.parse(NativeBridge.sentHistory(handle)) as List<Map<String, Any?>>).map(SentReport::fromJson)
 
     /** Exactly what is waiting to be sent for today; see [PendingReport.describe]. */
     fun pendingReport(): PendingReport =

@@ -15,9 +15,18 @@ data class AppEnvironment(
  * Everything [Hush.start] needs.
  *
  * @property dataDir an app-private directory Hush owns (created if missing).
- * @property keyConfig the collector's pinned `application/ohttp-keys`.
- * @property gatewayUrl the collector's OHTTP gateway.
- * @property relayUrl an OHTTP relay, so the collector never sees the device's IP.
+ * @property keyConfig the collector's pinned `application/ohttp-keys`, newest
+ *   configuration first (Hush seals to the newest it supports).
+ * @property gatewayUrl the collector's OHTTP gateway (what the relay forwards to).
+ * @property relayUrl an OHTTP relay, so the collector never sees the device's
+ *   IP address. Required unless [directToCollector] is set.
+ * @property collectorOrigin `https://host[:port]` of the report target: the
+ *   origin the sealed inner request names, a setting of its own so that any
+ *   standard OHTTP gateway can sit in front of the target without rewrites.
+ * @property directToCollector `true` sends reports straight to the gateway,
+ *   without a relay: the collector then sees each device's IP address next
+ *   to its reports. An explicit opt-out (with [relayUrl] null); never the
+ *   default.
  * @property schemaToml the metric schema; null = the one Hush ships.
  * @property collectionEnabled the user's "Usage statistics" choice as the app
  *   saved it; null = not asked yet (nothing is recorded until it is given).
@@ -31,9 +40,11 @@ class HushConfig @JvmOverloads constructor(
     val gatewayUrl: String,
     val relayUrl: String?,
     val environment: AppEnvironment,
+    val collectorOrigin: String,
     val schemaToml: String? = null,
     val collectionEnabled: Boolean? = null,
     val enhancedIncognito: Boolean = true,
     val uploader: Uploader = HttpUrlConnectionUploader(),
     val checkpointDelayMs: Long = 30_000,
+    val directToCollector: Boolean = false,
 )

@@ -47,7 +47,8 @@ class CollectorEndToEndTest {
             val config = TestSupport.config(File(dir, "app"), uploader = HttpUrlConnectionUploader(), relay = null)
             val pinned = HushConfig(
                 config.dataDir, File(dir, "keys/ohttp-keys").readBytes(), gateway, null, config.environment,
-                collectionEnabled = true, uploader = config.uploader,
+                gateway.removeSuffix("/gateway"), collectionEnabled = true, uploader = config.uploader,
+                directToCollector = true,
             )
             Hush.start(pinned).use { h ->
                 val bookmarks = h.counter("bookmarks.added")

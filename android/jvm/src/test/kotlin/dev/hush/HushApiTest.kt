@@ -82,14 +82,20 @@ class HushApiTest {
             expires = "never"
         """.trimIndent()
         val config = TestSupport.config(dir).let {
-            HushConfig(it.dataDir, it.keyConfig, it.gatewayUrl, it.relayUrl, it.environment, schemaToml = schema, collectionEnabled = true, uploader = it.uploader)
+            HushConfig(
+                it.dataDir, it.keyConfig, it.gatewayUrl, it.relayUrl, it.environment, it.collectorOrigin,
+                schemaToml = schema, collectionEnabled = true, uploader = it.uploader,
+            )
         }
         Hush.start(config).use { hush ->
             hush.openTab(private = false).count(hush.counter("app.opened"))
             assertEquals(mapOf<String, MetricValue>("app.opened" to MetricValue.Count(1)), hush.pendingReport().metrics)
             kotlin.test.assertFailsWith<IllegalArgumentException> { hush.counter("bookmarks.added") }
         }
-        val broken = HushConfig(File(dir, "b"), TestSupport.KEYS, TestSupport.GATEWAY, null, TestSupport.ENV, schemaToml = "not toml [")
+        val broken = HushConfig(
+            File(dir, "b"), TestSupport.KEYS, TestSupport.GATEWAY, TestSupport.RELAY, TestSupport.ENV, TestSupport.ORIGIN,
+            schemaToml = "not toml [",
+        )
         val e = kotlin.test.assertFailsWith<IllegalArgumentException> { Hush.start(broken) }
         assertContains(e.message!!, "TOML")
     }

@@ -128,7 +128,10 @@ class PrivateTabSchedulingTest {
             expires = "never"
         """.trimIndent()
         val config = TestSupport.config(dir, enhancedIncognito = false).let {
-            HushConfig(it.dataDir, it.keyConfig, it.gatewayUrl, it.relayUrl, it.environment, schemaToml = schema, collectionEnabled = true, enhancedIncognito = false, uploader = it.uploader)
+            HushConfig(
+                it.dataDir, it.keyConfig, it.gatewayUrl, it.relayUrl, it.environment, it.collectorOrigin,
+                schemaToml = schema, collectionEnabled = true, enhancedIncognito = false, uploader = it.uploader,
+            )
         }
         val e = assertFailsWith<IllegalArgumentException> { Hush.start(config) }
         assertContains(e.message!!, "UI identifier")

@@ -12,6 +12,7 @@ object TestSupport {
         ).chunked(2).map { it.toInt(16).toByte() }.toByteArray()
     const val GATEWAY = "https://collector.example/gateway"
     const val RELAY = "https://relay.example/relay"
+    const val ORIGIN = "https://collector.example"
     val ENV = AppEnvironment("14.2.7", 34, "de-AT")
 
     /** Fails the test if the core ever hands out an upload. */
@@ -25,12 +26,16 @@ object TestSupport {
         gateway: String = GATEWAY,
         relay: String? = RELAY,
         checkpointDelayMs: Long = 30_000,
+        origin: String = ORIGIN,
+        directToCollector: Boolean = relay == null,
     ) = HushConfig(
         dataDir = dir,
         keyConfig = KEYS,
         gatewayUrl = gateway,
         relayUrl = relay,
         environment = ENV,
+        collectorOrigin = origin,
+        directToCollector = directToCollector,
         collectionEnabled = collection,
         enhancedIncognito = enhancedIncognito,
         uploader = uploader,

@@ -13,7 +13,7 @@ import java.io.File
  * Hush on Android: one call from `Application.onCreate`.
  *
  * ```
- * val hush = HushAndroid.init(this, keyConfig, gatewayUrl, relayUrl)
+ * val hush = HushAndroid.init(this, keyConfig, gatewayUrl, relayUrl, collectorOrigin)
  * ```
  *
  * It opens Hush in the app's no-backup directory, binds the two switches of
@@ -42,7 +42,9 @@ object HushAndroid {
         get() = current?.hush
 
     /**
-     * Opens Hush and binds it to the app.
+     * Opens Hush and binds it to the app. The transport settings are
+     * [HushConfig]'s: [relayUrl] is required unless [directToCollector] is
+     * `true` (the collector then sees each device's IP address).
      *
      * @param preferences where the settings screen stores the two switches;
      *   default: the app's default preferences file (the one androidx
@@ -56,11 +58,13 @@ object HushAndroid {
         keyConfig: ByteArray,
         gatewayUrl: String,
         relayUrl: String?,
+        collectorOrigin: String,
         preferences: SharedPreferences = HushSettings.defaultPreferences(context),
         uploader: Uploader = HttpUrlConnectionUploader(),
         schemaToml: String? = null,
         jobId: Int = DEFAULT_JOB_ID,
         uploadPeriodMs: Long = DEFAULT_UPLOAD_PERIOD_MS,
+        directToCollector: Boolean = false,
     ): Hush = synchronized(this) {
         check(current == null) { "HushAndroid is initialised already" }
         val app = context.applicationContext
@@ -70,6 +74,8 @@ object HushAndroid {
                 keyConfig = keyConfig,
                 gatewayUrl = gatewayUrl,
                 relayUrl = relayUrl,
+                collectorOrigin = collectorOrigin,
+                directToCollector = directToCollector,
                 environment = Environment.of(app),
                 schemaToml = schemaToml,
                 collectionEnabled = HushSettings.collectionEnabled(preferences),

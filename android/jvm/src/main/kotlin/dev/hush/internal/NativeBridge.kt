@@ -21,6 +21,8 @@ object NativeBridge {
         keyConfig: ByteArray?,
         gatewayUrl: String?,
         relayUrl: String?,
+        collectorOrigin: String?,
+        directToCollector: Boolean,
         appVersion: String?,
         androidApiLevel: Int,
         locale: String?,

@@ -26,6 +26,7 @@ object JvmBench {
         keyConfig = TestSupport.KEYS,
         gatewayUrl = "https://collector.example/gateway",
         relayUrl = "https://relay.example/relay",
+        collectorOrigin = "https://collector.example",
         environment = env,
         collectionEnabled = true,
         uploader = noUploads,

@@ -37,6 +37,9 @@ object BrowsingDemo {
             keyConfig = File(keysFile).readBytes(),
             gatewayUrl = gateway,
             relayUrl = null,
+            // The demo has no relay: the collector on loopback is the gateway and the target.
+            directToCollector = true,
+            collectorOrigin = gateway.substringBefore("/gateway"),
             environment = AppEnvironment(appVersion = "14.2.7", androidApiLevel = 34, locale = "de-AT"),
             collectionEnabled = true,
             uploader = HttpUrlConnectionUploader(),

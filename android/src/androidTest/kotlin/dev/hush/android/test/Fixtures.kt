@@ -23,6 +23,7 @@ object Fixtures {
         ).chunked(2).map { it.toInt(16).toByte() }.toByteArray()
     const val GATEWAY = "https://collector.example/gateway"
     const val RELAY = "https://relay.example/relay"
+    const val ORIGIN = "https://collector.example"
     val ENV = AppEnvironment("14.2.7", 34, "de-AT")
 
     /** Fails the test if the core hands out an upload. */
@@ -46,7 +47,10 @@ object Fixtures {
         gateway: String = GATEWAY,
         relay: String? = RELAY,
         checkpointDelayMs: Long = 30_000,
-    ) = HushConfig(dir, KEYS, gateway, relay, ENV, collectionEnabled = collection, enhancedIncognito = enhancedIncognito, uploader = uploader, checkpointDelayMs = checkpointDelayMs)
+    ) = HushConfig(
+        dir, KEYS, gateway, relay, ENV, ORIGIN, collectionEnabled = collection, enhancedIncognito = enhancedIncognito,
+        uploader = uploader, checkpointDelayMs = checkpointDelayMs, directToCollector = relay == null,
+    )
 
     /** Every file under [dir] with its bytes. */
     fun snapshot(dir: File): Map<String, List<Byte>> =

@@ -1,0 +1,94 @@
+package dev.hush
+
+import dev.hush.internal.NativeBridge
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.io.TempDir
+import java.io.File
+import kotlin.test.assertContains
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+
+/**
+ * The transport settings through the real native library: "no relay" is an
+ * explicit opt-out, plain http is refused (the test library accepts it only
+ * to a loopback collector; the release library never: see hush-jni's
+ * `transport` tests), and what a relay or gateway answers shows in
+ * [Hush.sentReports] without ending the report (P16).
+ */
+class TransportSettingsTest {
+    @TempDir
+    lateinit var dir: File
+
+    @Test
+    fun `no relay needs directToCollector`() {
+        val e = assertFailsWith<IllegalArgumentException> {
+            Hush.start(TestSupport.config(File(dir, "a"), relay = null, directToCollector = false))
+        }
+        assertContains(e.message!!, "directToCollector = true")
+        assertContains(e.message!!, "IP address")
+        assertFailsWith<IllegalArgumentException> {
+            Hush.start(TestSupport.config(File(dir, "b"), relay = TestSupport.RELAY, directToCollector = true))
+        }
+    }
+
+    @Test
+    fun `plain http is refused except to a loopback test collector`() {
+        for ((gateway, relay, origin) in listOf(
+            Triple("http://collector.example/gateway", TestSupport.RELAY, TestSupport.ORIGIN),
+            Triple(TestSupport.GATEWAY, "http://relay.example/relay", TestSupport.ORIGIN),
+            Triple(TestSupport.GATEWAY, TestSupport.RELAY, "http://collector.example"),
+            Triple(TestSupport.GATEWAY, TestSupport.RELAY, "https://collector.example/report"),
+        )) {
+            val e = assertFailsWith<IllegalArgumentException>("$gateway $relay $origin") {
+                Hush.start(TestSupport.config(File(dir, "x"), gateway = gateway, relay = relay, origin = origin))
+            }
+            assertContains(e.message!!, if (origin.endsWith("/report")) "without a path" else "https://")
+        }
+    }
+
+    /** One closed day, one upload attempt answered by [uploader]; returns what the user sees. */
+    private fun oneAttempt(name: String, relay: String?, uploader: Uploader): List<SentReport> {
+        TestSupport.awayFromUtcMidnight()
+        val day = 86_400_000L
+        Hush.start(TestSupport.config(File(dir, name), uploader = uploader, relay = relay)).use { hush ->
+            hush.openTab(private = false).count(hush.counter("bookmarks.added"))
+            NativeBridge.testAdvanceClock(day)
+            try {
+                hush.flush()
+                NativeBridge.testAdvanceClock(7 * 3_600_000L)
+                hush.flush()
+            } finally {
+                NativeBridge.testAdvanceClock(-day - 7 * 3_600_000L)
+            }
+            return hush.sentReports()
+        }
+    }
+
+    @Test
+    fun `uploads go to the relay, or opted out to the gateway`() {
+        val urls = mutableListOf<String>()
+        val record = Uploader { urls += it.url; UploadResponse.TransportError }
+        oneAttempt("relayed", TestSupport.RELAY, record)
+        oneAttempt("direct", null, record)
+        assertEquals(listOf(TestSupport.RELAY, TestSupport.GATEWAY), urls)
+    }
+
+    @Test
+    fun `a relay's 404 keeps the report and says so`() {
+        val sent = oneAttempt("404", TestSupport.RELAY) { UploadResponse.Http(404, "not found".toByteArray()) }
+        val report = sent.single()
+        assertEquals(SentReport.Outcome.RETRYING, report.outcome)
+        assertEquals(1, report.attempts)
+        assertEquals(SentReport.Answer(SentReport.Answer.Kind.OUTER, 404), report.lastAnswer)
+        assertContains(report.describe(), "not sent yet after 1 attempt(s) (last attempt: the relay or gateway answered 404)")
+    }
+
+    @Test
+    fun `the RFC 9458 key problem ends the report`() {
+        val problem = """{"type":"https://iana.org/assignments/http-problem-types#ohttp-key"}""".toByteArray()
+        val report = oneAttempt("key", TestSupport.RELAY) { UploadResponse.Http(400, problem) }.single()
+        assertEquals(SentReport.Outcome.KEY_UNKNOWN, report.outcome)
+        assertEquals(SentReport.Answer(SentReport.Answer.Kind.KEY_PROBLEM), report.lastAnswer)
+        assertContains(report.describe(), "no longer has the key")
+    }
+}
