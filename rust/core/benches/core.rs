@@ -27,29 +27,17 @@ fn hex(s: &str) -> Vec<u8> {
 /// A task configuration for the shipped schema; the aggregators' keys are
 /// placeholders (nothing is opened in a bench).
 fn tasks() -> Vec<u8> {
-    use janus_messages::{
-        HpkeAeadId, HpkeConfig, HpkeConfigId, HpkeKdfId, HpkeKemId, HpkePublicKey,
-    };
-    let hpke = |id: u8| {
-        HpkeConfig::new(
-            HpkeConfigId::from(id),
-            HpkeKemId::X25519HkdfSha256,
-            HpkeKdfId::HkdfSha256,
-            HpkeAeadId::Aes128Gcm,
-            HpkePublicKey::from(vec![9; 32]),
-        )
-    };
     let plan = hush_core::dap::Plan::new(
         &hush_core::schema::Schema::default_browser(),
         hush_core::anonymize::Anonymizer::shipped(),
     )
     .unwrap();
-    hush_core::dap::TaskConfig::for_plan(
+    hush_core::dap::TaskConfig::for_plan_x25519(
         &plan,
         "https://leader.invalid/",
         "https://helper.invalid/",
-        &hpke(1),
-        &hpke(2),
+        &[9; 32],
+        &[10; 32],
         86_400,
         100,
     )

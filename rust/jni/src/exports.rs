@@ -361,13 +361,27 @@ pub fn pending_report<'l>(env: EnvUnowned<'l>, _class: JClass<'l>, handle: jlong
 }
 
 /// What became of sealed reports (P13), as JSON: hush-core's `SentRecord`s
-/// (`day`, `outcome`, `attempts`, `last_answer`), oldest first.
+/// (`day`, `outcome`, `reports`, `attempts`, `last_answer`), oldest first.
 #[jni_mangle("dev.hush.internal.NativeBridge")]
 pub fn sent_history<'l>(env: EnvUnowned<'l>, _class: JClass<'l>, handle: jlong) -> JString<'l> {
     run(env, |env| {
         let json = registry::with(handle, |i| {
             serde_json::to_vec(i.hush.sent_history())
                 .map_err(|_| BridgeError::hush("history could not be encoded"))
+        })?;
+        new_string(env, json)
+    })
+}
+
+/// Every sealed report waiting to be sent, in plain words (P13), as JSON:
+/// hush-core's `transparency::PendingUpload`s (`day`, `metric`, `holds`,
+/// `state` and its `attempts`, `not_before_ms`, `last_answer`), oldest first.
+#[jni_mangle("dev.hush.internal.NativeBridge")]
+pub fn pending_uploads<'l>(env: EnvUnowned<'l>, _class: JClass<'l>, handle: jlong) -> JString<'l> {
+    run(env, |env| {
+        let json = registry::with(handle, |i| {
+            serde_json::to_vec(&i.hush.pending_uploads())
+                .map_err(|_| BridgeError::hush("pending uploads could not be encoded"))
         })?;
         new_string(env, json)
     })

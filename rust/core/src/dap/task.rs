@@ -222,6 +222,37 @@ impl TaskConfig {
         )
     }
 
+    /// [`TaskConfig::for_plan`] with X25519/HKDF-SHA256/AES-128-GCM HPKE
+    /// configs (ids 1 and 2) for the given public keys.
+    pub fn for_plan_x25519(
+        plan: &Plan,
+        leader: &str,
+        helper: &str,
+        leader_key: &[u8; 32],
+        helper_key: &[u8; 32],
+        time_precision: u64,
+        min_batch_size: u64,
+    ) -> Result<Self, TaskConfigError> {
+        let hpke = |id: u8, key: &[u8; 32]| {
+            HpkeConfig::new(
+                janus_messages::HpkeConfigId::from(id),
+                HpkeKemId::X25519HkdfSha256,
+                HpkeKdfId::HkdfSha256,
+                HpkeAeadId::Aes128Gcm,
+                janus_messages::HpkePublicKey::from(key.to_vec()),
+            )
+        };
+        Self::for_plan(
+            plan,
+            leader,
+            helper,
+            &hpke(1, leader_key),
+            &hpke(2, helper_key),
+            time_precision,
+            min_batch_size,
+        )
+    }
+
     /// The shipped form (see the module docs); [`TaskConfig::parse`] reads it back.
     pub fn to_json(&self) -> String {
         let tasks: BTreeMap<&str, serde_json::Value> = self

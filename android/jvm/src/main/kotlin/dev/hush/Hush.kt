@@ -10,7 +10,7 @@ import java.io.Closeable
  * Hush: privacy-first usage statistics for a browser.
  *
  * ```
- * val hush = Hush.start(HushConfig(dataDir, keys, gatewayUrl, relayUrl, AppEnvironment("14.2.7", 34, "de-AT"), collectorOrigin))
+ * val hush = Hush.start(HushConfig(dataDir, keys, gatewayUrl, relayUrl, AppEnvironment("14.2.7", 34, "de-AT"), taskConfig))
  * val bookmarks = hush.counter("bookmarks.added")       // resolve once
  * val tab = hush.openTab(private = false)
  * tab.pageLoaded(url, loadMs); tab.count(bookmarks)      // cheap, any thread
@@ -44,7 +44,7 @@ class Hush private constructor(internal val handle: Long, config: HushConfig) : 
                 config.keyConfig,
                 config.gatewayUrl,
                 config.relayUrl,
-                config.collectorOrigin,
+                config.taskConfig,
                 config.directToCollector,
                 config.environment.appVersion,
                 config.environment.androidApiLevel,
@@ -97,6 +97,15 @@ class Hush private constructor(internal val handle: Long, config: HushConfig) : 
     @Suppress("UNCHECKED_CAST")
     fun sentReports(): List<SentReport> =
         (Json.parse(NativeBridge.sentHistory(handle)) as List<Map<String, Any?>>).map(SentReport::fromJson)
+
+    /**
+     * Every sealed report waiting to be sent (P13), oldest first: its day,
+     * the metric it measures, what it holds in plain words, and whether it
+     * waits for its send time, is being sent or is retrying.
+     */
+    @Suppress("UNCHECKED_CAST")
+    fun pendingUploads(): List<PendingUpload> =
+        (Json.parse(NativeBridge.pendingUploads(handle)) as List<Map<String, Any?>>).map(PendingUpload::fromJson)
 
     /** Exactly what is waiting to be sent for today; see [PendingReport.describe]. */
     fun pendingReport(): PendingReport =

@@ -20,9 +20,14 @@ data class AppEnvironment(
  * @property gatewayUrl the collector's OHTTP gateway (what the relay forwards to).
  * @property relayUrl an OHTTP relay, so the collector never sees the device's
  *   IP address. Required unless [directToCollector] is set.
- * @property collectorOrigin `https://host[:port]` of the report target: the
- *   origin the sealed inner request names, a setting of its own so that any
- *   standard OHTTP gateway can sit in front of the target without rewrites.
+ * @property taskConfig the pinned DAP task configuration (JSON, format
+ *   `hush-dap-tasks/1`, made by the operator, e.g. with `hush dap-setup`):
+ *   the leader's and helper's URLs and HPKE keys, and one task per metric of
+ *   the schema. Every measurement leaves the device as a report of its task,
+ *   secret-shared between the two (P14). The leader's URL is what the sealed
+ *   inner request names, a setting apart from [gatewayUrl], so any standard
+ *   OHTTP gateway can sit in front of the leader without rewrites. Every
+ *   device of an app must ship the same bytes (P15).
  * @property directToCollector `true` sends reports straight to the gateway,
  *   without a relay: the collector then sees each device's IP address next
  *   to its reports. An explicit opt-out (with [relayUrl] null); never the
@@ -40,7 +45,7 @@ class HushConfig @JvmOverloads constructor(
     val gatewayUrl: String,
     val relayUrl: String?,
     val environment: AppEnvironment,
-    val collectorOrigin: String,
+    val taskConfig: ByteArray,
     val schemaToml: String? = null,
     val collectionEnabled: Boolean? = null,
     val enhancedIncognito: Boolean = true,

@@ -1,22 +1,22 @@
 package dev.hush
 
 /**
- * What became of one sealed report (P13), or where it stands while it is
- * still being retried: every upload attempt updates its report's record.
+ * What became of a day's sealed reports (P13): one record per day and
+ * outcome, counting the reports (one per metric) that ended so. Reports still
+ * waiting or retrying are [Hush.pendingUploads]'.
  */
 data class SentReport(
-    /** The report's UTC day, `YYYY-MM-DD` (empty if unknown). */
+    /** The reports' UTC day, `YYYY-MM-DD` (empty if unknown). */
     val day: String,
     val outcome: Outcome,
-    /** Upload attempts made. */
+    /** How many of the day's reports ended with [outcome]. */
+    val reports: Int = 1,
+    /** Upload attempts they took, in all. */
     val attempts: Int = 0,
-    /** How the last attempt was answered; null before any. */
+    /** How the last attempt among them was answered; null if none was made. */
     val lastAnswer: Answer? = null,
 ) {
     enum class Outcome {
-        /** Not sent yet: the last attempt failed and another will follow. */
-        RETRYING,
-
         /** The collector stored it. */
         DELIVERED,
 
@@ -38,7 +38,6 @@ data class SentReport(
 
         internal companion object {
             fun fromJson(value: String): Outcome = when (value) {
-                "retrying" -> RETRYING
                 "delivered" -> DELIVERED
                 "refused" -> REFUSED
                 "key_unknown" -> KEY_UNKNOWN
@@ -96,17 +95,17 @@ data class SentReport(
     /** One plain sentence for a settings screen. */
     fun describe(): String {
         val last = lastAnswer?.let { " (last attempt: ${it.describe()})" } ?: ""
+        val what = if (reports == 1) "1 usage report" else "$reports usage reports"
+        val were = if (reports == 1) "was" else "were"
         return when (outcome) {
-            Outcome.RETRYING ->
-                "The usage report for $day (UTC) is not sent yet after $attempts attempt(s)$last; it will be tried again."
-            Outcome.DELIVERED -> "The usage report for $day (UTC) was sent."
-            Outcome.REFUSED -> "The usage report for $day (UTC) was refused by the server and deleted$last."
+            Outcome.DELIVERED -> "$what for $day (UTC) $were sent."
+            Outcome.REFUSED -> "$what for $day (UTC) $were refused by the server and deleted$last."
             Outcome.KEY_UNKNOWN ->
-                "The usage report for $day (UTC) was deleted: the server no longer has the key it was sealed to."
-            Outcome.GAVE_UP -> "The usage report for $day (UTC) could not be sent and was deleted$last."
-            Outcome.DROPPED_FOR_SPACE -> "The usage report for $day (UTC) was deleted unsent to save space."
-            Outcome.DAMAGED -> "The usage report for $day (UTC) was damaged on this device and deleted unsent."
-        }
+                "$what for $day (UTC) $were deleted: the server no longer has the key they were sealed to."
+            Outcome.GAVE_UP -> "$what for $day (UTC) could not be sent and $were deleted$last."
+            Outcome.DROPPED_FOR_SPACE -> "$what for $day (UTC) $were deleted unsent to save space."
+            Outcome.DAMAGED -> "$what for $day (UTC) $were damaged on this device and deleted unsent."
+        }.replaceFirstChar { it.uppercase() }
     }
 
     internal companion object {
@@ -114,6 +113,7 @@ data class SentReport(
         fun fromJson(json: Map<String, Any?>): SentReport = SentReport(
             day = json["day"] as String,
             outcome = Outcome.fromJson(json["outcome"] as String),
+            reports = (json["reports"] as Long? ?: 1).toInt(),
             attempts = (json["attempts"] as Long? ?: 0).toInt(),
             lastAnswer = (json["last_answer"] as Map<String, Any?>?)?.let(Answer::fromJson),
         )

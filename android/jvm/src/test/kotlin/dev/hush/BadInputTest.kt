@@ -63,10 +63,10 @@ class BadInputTest {
         assertFailsWith<IllegalArgumentException> { NativeBridge.addLabel(h, t, m, null, 1) }
         assertFailsWith<IllegalArgumentException> { NativeBridge.uploadFinished(h, null, 200, null, -1) }
         assertFailsWith<IllegalArgumentException> {
-            NativeBridge.open(null, null, TestSupport.KEYS, TestSupport.GATEWAY, null, TestSupport.ORIGIN, true, "1.0", 34, "en", 1, true)
+            NativeBridge.open(null, null, TestSupport.KEYS, TestSupport.GATEWAY, null, TestSupport.TASKS, true, "1.0", 34, "en", 1, true)
         }
         assertFailsWith<IllegalArgumentException> {
-            NativeBridge.open(File(dir, "other").path, null, null, TestSupport.GATEWAY, null, TestSupport.ORIGIN, true, "1.0", 34, "en", 1, true)
+            NativeBridge.open(File(dir, "other").path, null, null, TestSupport.GATEWAY, null, TestSupport.TASKS, true, "1.0", 34, "en", 1, true)
         }
         assertFailsWith<IllegalArgumentException> {
             NativeBridge.open(File(dir, "other").path, null, TestSupport.KEYS, TestSupport.GATEWAY, null, null, true, "1.0", 34, "en", 1, true)

@@ -83,7 +83,7 @@ class HushApiTest {
         """.trimIndent()
         val config = TestSupport.config(dir).let {
             HushConfig(
-                it.dataDir, it.keyConfig, it.gatewayUrl, it.relayUrl, it.environment, it.collectorOrigin,
+                it.dataDir, it.keyConfig, it.gatewayUrl, it.relayUrl, it.environment, it.taskConfig,
                 schemaToml = schema, collectionEnabled = true, uploader = it.uploader,
             )
         }
@@ -93,7 +93,7 @@ class HushApiTest {
             kotlin.test.assertFailsWith<IllegalArgumentException> { hush.counter("bookmarks.added") }
         }
         val broken = HushConfig(
-            File(dir, "b"), TestSupport.KEYS, TestSupport.GATEWAY, TestSupport.RELAY, TestSupport.ENV, TestSupport.ORIGIN,
+            File(dir, "b"), TestSupport.KEYS, TestSupport.GATEWAY, TestSupport.RELAY, TestSupport.ENV, TestSupport.TASKS,
             schemaToml = "not toml [",
         )
         val e = kotlin.test.assertFailsWith<IllegalArgumentException> { Hush.start(broken) }

@@ -129,7 +129,7 @@ class PrivateTabSchedulingTest {
         """.trimIndent()
         val config = TestSupport.config(dir, enhancedIncognito = false).let {
             HushConfig(
-                it.dataDir, it.keyConfig, it.gatewayUrl, it.relayUrl, it.environment, it.collectorOrigin,
+                it.dataDir, it.keyConfig, it.gatewayUrl, it.relayUrl, it.environment, it.taskConfig,
                 schemaToml = schema, collectionEnabled = true, enhancedIncognito = false, uploader = it.uploader,
             )
         }

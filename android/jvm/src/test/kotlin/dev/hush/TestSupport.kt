@@ -12,7 +12,15 @@ object TestSupport {
         ).chunked(2).map { it.toInt(16).toByte() }.toByteArray()
     const val GATEWAY = "https://collector.example/gateway"
     const val RELAY = "https://relay.example/relay"
-    const val ORIGIN = "https://collector.example"
+    /**
+     * A DAP task configuration for the shipped schema whose aggregator keys
+     * nobody holds (the test-hooks library makes it): for tests that never
+     * upload to real aggregators.
+     */
+    val TASKS: ByteArray by lazy { dev.hush.internal.NativeBridge.testTaskConfig(null) }
+
+    /** The same for another schema. */
+    fun tasksFor(schemaToml: String): ByteArray = dev.hush.internal.NativeBridge.testTaskConfig(schemaToml)
     val ENV = AppEnvironment("14.2.7", 34, "de-AT")
 
     /** Fails the test if the core ever hands out an upload. */
@@ -26,7 +34,7 @@ object TestSupport {
         gateway: String = GATEWAY,
         relay: String? = RELAY,
         checkpointDelayMs: Long = 30_000,
-        origin: String = ORIGIN,
+        tasks: ByteArray = TASKS,
         directToCollector: Boolean = relay == null,
     ) = HushConfig(
         dataDir = dir,
@@ -34,7 +42,7 @@ object TestSupport {
         gatewayUrl = gateway,
         relayUrl = relay,
         environment = ENV,
-        collectorOrigin = origin,
+        taskConfig = tasks,
         directToCollector = directToCollector,
         collectionEnabled = collection,
         enhancedIncognito = enhancedIncognito,

@@ -33,17 +33,21 @@ class TransportSettingsTest {
 
     @Test
     fun `plain http is refused except to a loopback test collector`() {
-        for ((gateway, relay, origin) in listOf(
-            Triple("http://collector.example/gateway", TestSupport.RELAY, TestSupport.ORIGIN),
-            Triple(TestSupport.GATEWAY, "http://relay.example/relay", TestSupport.ORIGIN),
-            Triple(TestSupport.GATEWAY, TestSupport.RELAY, "http://collector.example"),
-            Triple(TestSupport.GATEWAY, TestSupport.RELAY, "https://collector.example/report"),
+        for ((gateway, relay) in listOf(
+            "http://collector.example/gateway" to TestSupport.RELAY,
+            TestSupport.GATEWAY to "http://relay.example/relay",
         )) {
-            val e = assertFailsWith<IllegalArgumentException>("$gateway $relay $origin") {
-                Hush.start(TestSupport.config(File(dir, "x"), gateway = gateway, relay = relay, origin = origin))
+            val e = assertFailsWith<IllegalArgumentException>("$gateway $relay") {
+                Hush.start(TestSupport.config(File(dir, "x"), gateway = gateway, relay = relay))
             }
-            assertContains(e.message!!, if (origin.endsWith("/report")) "without a path" else "https://")
+            assertContains(e.message!!, "https://")
         }
+        // The aggregators the task configuration names follow the same rules.
+        val plain = String(TestSupport.TASKS).replace("https://leader.invalid/", "http://leader.invalid/")
+        val e = assertFailsWith<IllegalArgumentException> {
+            Hush.start(TestSupport.config(File(dir, "y"), tasks = plain.toByteArray()))
+        }
+        assertContains(e.message!!, "leader must use https://")
     }
 
     /** One closed day, one upload attempt answered by [uploader]; returns what the user sees. */

@@ -13,7 +13,7 @@ import java.io.File
  * Hush on Android: one call from `Application.onCreate`.
  *
  * ```
- * val hush = HushAndroid.init(this, keyConfig, gatewayUrl, relayUrl, collectorOrigin)
+ * val hush = HushAndroid.init(this, keyConfig, gatewayUrl, relayUrl, taskConfig)
  * ```
  *
  * It opens Hush in the app's no-backup directory, binds the two switches of
@@ -44,7 +44,9 @@ object HushAndroid {
     /**
      * Opens Hush and binds it to the app. The transport settings are
      * [HushConfig]'s: [relayUrl] is required unless [directToCollector] is
-     * `true` (the collector then sees each device's IP address).
+     * `true` (the collector then sees each device's IP address), and
+     * [taskConfig] is the pinned DAP task configuration (the leader's and
+     * helper's URLs and keys, a task per metric).
      *
      * @param preferences where the settings screen stores the two switches;
      *   default: the app's default preferences file (the one androidx
@@ -58,7 +60,7 @@ object HushAndroid {
         keyConfig: ByteArray,
         gatewayUrl: String,
         relayUrl: String?,
-        collectorOrigin: String,
+        taskConfig: ByteArray,
         preferences: SharedPreferences = HushSettings.defaultPreferences(context),
         uploader: Uploader = HttpUrlConnectionUploader(),
         schemaToml: String? = null,
@@ -74,7 +76,7 @@ object HushAndroid {
                 keyConfig = keyConfig,
                 gatewayUrl = gatewayUrl,
                 relayUrl = relayUrl,
-                collectorOrigin = collectorOrigin,
+                taskConfig = taskConfig,
                 directToCollector = directToCollector,
                 environment = Environment.of(app),
                 schemaToml = schemaToml,

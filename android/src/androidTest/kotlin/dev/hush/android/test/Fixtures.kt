@@ -23,7 +23,12 @@ object Fixtures {
         ).chunked(2).map { it.toInt(16).toByte() }.toByteArray()
     const val GATEWAY = "https://collector.example/gateway"
     const val RELAY = "https://relay.example/relay"
-    const val ORIGIN = "https://collector.example"
+    /**
+     * A DAP task configuration whose aggregator keys nobody holds, made by
+     * the debug library's test hook: for tests that never upload to real
+     * aggregators.
+     */
+    val TASKS: ByteArray by lazy { dev.hush.internal.NativeBridge.testTaskConfig(null) }
     val ENV = AppEnvironment("14.2.7", 34, "de-AT")
 
     /** Fails the test if the core hands out an upload. */
@@ -48,7 +53,7 @@ object Fixtures {
         relay: String? = RELAY,
         checkpointDelayMs: Long = 30_000,
     ) = HushConfig(
-        dir, KEYS, gateway, relay, ENV, ORIGIN, collectionEnabled = collection, enhancedIncognito = enhancedIncognito,
+        dir, KEYS, gateway, relay, ENV, TASKS, collectionEnabled = collection, enhancedIncognito = enhancedIncognito,
         uploader = uploader, checkpointDelayMs = checkpointDelayMs, directToCollector = relay == null,
     )
 
