@@ -30,11 +30,17 @@ const MAX_CLOSED_IN_MEMORY: usize = 8;
 /// (P9), up to this many before the day it runs again.
 const MAX_IDLE_DAYS: i64 = 7;
 
-/// Uploads start at a random time in this range after a window closes (P7).
+/// When a sealed report may first be sent (P7): each report draws its own
+/// time, uniform in `[min_ms, max_ms]` after it was sealed (its day closed
+/// at most `max_ms` before). A report sealed late (the app was not running
+/// when its day closed) draws in `[min_ms, late_max_ms]` after it was sealed
+/// instead, so its send time is spread over the following day rather than
+/// tied to the app's next start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UploadDelay {
     pub min_ms: i64,
     pub max_ms: i64,
+    pub late_max_ms: i64,
 }
 
 impl Default for UploadDelay {
@@ -42,7 +48,23 @@ impl Default for UploadDelay {
         Self {
             min_ms: 10 * 60_000,
             max_ms: 6 * 3_600_000,
+            late_max_ms: 24 * 3_600_000,
         }
+    }
+}
+
+impl UploadDelay {
+    /// A send time for a report of a day that ended at `day_end_ms`, sealed
+    /// at `now_ms`.
+    pub fn draw(&self, day_end_ms: i64, now_ms: i64) -> i64 {
+        let late = now_ms > day_end_ms.saturating_add(self.max_ms);
+        let (from, max) = if late {
+            (now_ms, self.late_max_ms)
+        } else {
+            (day_end_ms.max(now_ms), self.max_ms)
+        };
+        let span = (max - self.min_ms).max(0) as u64;
+        from.saturating_add(self.min_ms.max(0) + random::below(span + 1) as i64)
     }
 }
 
@@ -149,6 +171,8 @@ pub struct Hush {
     in_flight: Vec<(String, Vec<u8>)>,
     /// Start times of recent uploads, for the hourly quota.
     recent_starts: Vec<i64>,
+    /// No upload starts before this (the random gap after the last, P7).
+    spacing_until: i64,
     clock: Arc<dyn Clock>,
     fs: Arc<dyn Fs>,
     data_dir: PathBuf,
@@ -190,6 +214,7 @@ impl Hush {
             Loaded::Corrupt => (None, true),
             Loaded::Loaded(data) => (Some(*data), false),
         };
+        let spacing_until = loaded.as_ref().map_or(0, |d| d.upload_spacing_until);
         let (window, metas, sent, upload_starts, corrupt) = match loaded {
             None => (
                 Window::new(&schema, today),
@@ -216,7 +241,7 @@ impl Hush {
             fs.as_ref(),
             &data_dir,
             metas,
-            || now + jitter(delay),
+            || delay.draw(now, now),
             limits,
         )?;
         let writer = StateWriter::new(Arc::clone(&fs), data_dir.clone());
@@ -236,6 +261,7 @@ impl Hush {
             sent,
             in_flight: Vec::new(),
             recent_starts: upload_starts,
+            spacing_until,
             clock,
             fs,
             data_dir,
@@ -304,6 +330,7 @@ impl Hush {
         self.in_flight.clear();
         self.sent.clear();
         self.recent_starts.clear();
+        self.spacing_until = 0;
         self.changes += 1;
         let (fs, dir, outbox) = (self.fs.as_ref(), &self.data_dir, &mut self.outbox);
         self.writer.wipe(self.changes, || {
@@ -613,7 +640,8 @@ impl Hush {
         self.count_dropped_for_space(over_limits);
         while let Some(w) = self.closed.first() {
             let day = w.to_report(&self.schema, &self.environment);
-            let earliest = self.clock.now_ms().max(w.day().end_ms());
+            let day_end = w.day().end_ms();
+            let now = self.clock.now_ms();
             for sealed in self.sealer.seal_day(&day, self.anonymizer)? {
                 // Sealed before a crash made the checkpoint forget it: the
                 // pending copy is the fuller one; it keeps its schedule.
@@ -621,7 +649,7 @@ impl Hush {
                     continue;
                 }
                 // Each report on its own random schedule (P7).
-                let not_before = earliest + jitter(self.upload_delay);
+                let not_before = self.upload_delay.draw(day_end, now);
                 let dropped = self.outbox.push(
                     self.fs.as_ref(),
                     &sealed.id,
@@ -666,6 +694,7 @@ impl Hush {
             uploads: self.outbox.entries().to_vec(),
             sent: self.sent.clone(),
             upload_starts: self.recent_starts.clone(),
+            upload_spacing_until: self.spacing_until,
         }
     }
 
@@ -714,6 +743,7 @@ impl Hush {
             fs: self.fs.as_ref(),
             in_flight: &mut self.in_flight,
             recent_starts: &mut self.recent_starts,
+            spacing_until: &mut self.spacing_until,
             sent: &mut self.sent,
         }
     }
@@ -773,9 +803,4 @@ impl Hush {
     pub fn schema(&self) -> &Schema {
         &self.schema
     }
-}
-
-fn jitter(d: UploadDelay) -> i64 {
-    let span = (d.max_ms - d.min_ms).max(0) as u64;
-    d.min_ms.max(0) + random::below(span + 1) as i64
 }

@@ -42,7 +42,11 @@ fn pending_report_with(h: &Harness, hush: &mut Hush, n: u64, reopen: impl Fn() -
     let tab = hush.open_tab(false).unwrap();
     let m = hush.metric("tabs.opened").unwrap();
     hush.add(tab, m, n).unwrap();
-    h.clock.advance_ms(24 * 3_600_000);
+    // Five minutes into the next day: the background checkpoint of a running
+    // app seals the day promptly.
+    let now = hush_core::clock::Clock::now_ms(&h.clock);
+    h.clock
+        .set_ms(hush_core::clock::UtcDay::of_ms(now).end_ms() + 5 * 60_000);
     hush.checkpoint().unwrap();
     let new: Vec<_> = hush
         .outbox()
@@ -210,6 +214,7 @@ fn the_hourly_upload_quota_survives_a_restart() {
         c.upload_delay = hush_core::UploadDelay {
             min_ms: 60_000,
             max_ms: 60_000,
+            late_max_ms: 60_000,
         };
         c
     };
@@ -612,7 +617,8 @@ fn uploads_wait_for_the_random_delay_after_the_window_closes() {
     };
     let not_before = hush.outbox().entries()[0].not_before_ms;
     assert_eq!(ms as i64, not_before - now);
-    // UploadDelay's default: 10 minutes to 6 hours after the checkpoint that sealed it.
+    // UploadDelay's default: 10 minutes to 6 hours after the checkpoint that
+    // sealed it, five minutes after midnight (upload_timing.rs has the rest).
     assert!(
         (now + 10 * 60_000..=now + 6 * 3_600_000).contains(&not_before),
         "{}",

@@ -26,6 +26,8 @@ pub(crate) struct Uploads<'a> {
     pub in_flight: &'a mut Vec<(String, Vec<u8>)>,
     /// Start times of recent uploads, for the hourly quota.
     pub recent_starts: &'a mut Vec<i64>,
+    /// No upload starts before this: the random gap after the last start.
+    pub spacing_until: &'a mut i64,
     pub sent: &'a mut Vec<SentRecord>,
 }
 
@@ -48,16 +50,21 @@ impl Uploads<'_> {
             // A start "in the future" is from before the clock was set back.
             self.recent_starts
                 .retain(|&t| t > now - HOUR_MS && t <= now);
+            // A gap longer than any draw is from before the clock was set back.
+            let longest = i64::try_from(self.policy.max_gap_ms).unwrap_or(i64::MAX);
+            *self.spacing_until = (*self.spacing_until).min(now.saturating_add(longest));
             let in_flight: Vec<String> = self.in_flight.iter().map(|(id, _)| id.clone()).collect();
-            let id =
-                match self
-                    .policy
-                    .next(self.outbox.entries(), &in_flight, self.recent_starts, now)
-                {
-                    Decision::Done => return Ok((UploadTask::Done, effects)),
-                    Decision::Wait(ms) => return Ok((UploadTask::Wait(ms), effects)),
-                    Decision::Upload(id) => id,
-                };
+            let id = match self.policy.next(
+                self.outbox.entries(),
+                &in_flight,
+                self.recent_starts,
+                *self.spacing_until,
+                now,
+            ) {
+                Decision::Done => return Ok((UploadTask::Done, effects)),
+                Decision::Wait(ms) => return Ok((UploadTask::Wait(ms), effects)),
+                Decision::Upload(id) => id,
+            };
             let body = match self.outbox.read(self.fs, &id) {
                 Ok(body) => body,
                 // Bad content (checksum, envelope) or a file gone missing is
@@ -86,6 +93,8 @@ impl Uploads<'_> {
             };
             self.in_flight.push((id.clone(), opener.to_vec()));
             self.recent_starts.push(now);
+            let gap = i64::try_from(self.policy.gap_ms(draw())).unwrap_or(i64::MAX);
+            *self.spacing_until = now.saturating_add(gap);
             effects.changed = true;
             let task = UploadTask::Upload(UploadRequest {
                 id,

@@ -26,6 +26,12 @@ pub struct UploadPolicy {
     pub max_age_days: i64,
     /// At most this many uploads start per rolling hour (battery, data).
     pub max_uploads_per_hour: u32,
+    /// After an upload starts, the next waits a random gap, uniform in
+    /// `[min_gap_ms, max_gap_ms]`, however many are due: reports that are due
+    /// together (after days offline, or a day's several reports) never leave
+    /// back to back, so their arrival times do not group them by device (P7).
+    pub min_gap_ms: u64,
+    pub max_gap_ms: u64,
 }
 
 impl Default for UploadPolicy {
@@ -37,6 +43,8 @@ impl Default for UploadPolicy {
             max_attempts: 200,
             max_age_days: 40,
             max_uploads_per_hour: 24,
+            min_gap_ms: 60_000,
+            max_gap_ms: 15 * 60_000,
         }
     }
 }
@@ -64,12 +72,14 @@ pub enum Verdict {
 
 impl UploadPolicy {
     /// Picks the oldest due report not already in flight, or how long to wait.
-    /// `recent_starts` are the start times of uploads in the last hour.
+    /// `recent_starts` are the start times of uploads in the last hour;
+    /// `spacing_until` is when the gap after the last start ends.
     pub fn next(
         &self,
         pending: &[PendingMeta],
         in_flight: &[String],
         recent_starts: &[i64],
+        spacing_until: i64,
         now: i64,
     ) -> Decision {
         let waiting: Vec<&PendingMeta> = pending
@@ -97,12 +107,19 @@ impl UploadPolicy {
             .iter()
             .min_by_key(|m| m.not_before_ms)
             .expect("non-empty");
-        let at = due.not_before_ms.max(quota_free_at);
+        let at = due.not_before_ms.max(quota_free_at).max(spacing_until);
         if at <= now {
             Decision::Upload(due.id.clone())
         } else {
             Decision::Wait((at - now) as u64)
         }
+    }
+
+    /// The gap after an upload starts: uniform in [min_gap, max_gap]. `draw`
+    /// is uniform in [0, 1).
+    pub fn gap_ms(&self, draw: f64) -> u64 {
+        let span = self.max_gap_ms.saturating_sub(self.min_gap_ms);
+        self.min_gap_ms + (span as f64 * draw.clamp(0.0, 1.0)) as u64
     }
 
     /// Backoff with full jitter: uniform in [min, min(cap, base * 2^(attempts-1))].
@@ -185,23 +202,43 @@ mod tests {
     fn oldest_due_first_and_wait_until_the_next() {
         let p = UploadPolicy::default();
         let pending = [meta("b", 500), meta("a", 100), meta("c", 2_000)];
-        assert_eq!(p.next(&pending, &[], &[], 50), Decision::Wait(50));
+        assert_eq!(p.next(&pending, &[], &[], 0, 50), Decision::Wait(50));
         assert_eq!(
-            p.next(&pending, &[], &[], 600),
+            p.next(&pending, &[], &[], 0, 600),
             Decision::Upload("a".into())
         );
         assert_eq!(
-            p.next(&pending, &["a".into()], &[], 600),
+            p.next(&pending, &["a".into()], &[], 0, 600),
             Decision::Upload("b".into())
         );
         assert_eq!(
-            p.next(&pending, &["a".into(), "b".into()], &[], 600),
+            p.next(&pending, &["a".into(), "b".into()], &[], 0, 600),
             Decision::Wait(1_400)
         );
-        assert_eq!(p.next(&[], &[], &[], 600), Decision::Done);
+        assert_eq!(p.next(&[], &[], &[], 0, 600), Decision::Done);
         assert_eq!(
-            p.next(&pending[..1], &["b".into()], &[], 600),
+            p.next(&pending[..1], &["b".into()], &[], 0, 600),
             Decision::Done
+        );
+    }
+
+    #[test]
+    fn uploads_keep_a_random_gap_between_them() {
+        let p = UploadPolicy::default();
+        let pending = [meta("a", 0), meta("b", 0)];
+        // Both due, but the gap after the last start has not passed.
+        assert_eq!(p.next(&pending, &[], &[], 700, 600), Decision::Wait(100));
+        assert_eq!(
+            p.next(&pending, &[], &[], 600, 600),
+            Decision::Upload("a".into())
+        );
+        assert_eq!(p.gap_ms(0.0), p.min_gap_ms);
+        assert_eq!(p.gap_ms(1.0), p.max_gap_ms);
+        let mid = p.gap_ms(0.5);
+        assert!(p.min_gap_ms < mid && mid < p.max_gap_ms);
+        assert!(
+            p.min_gap_ms >= 60_000,
+            "a gap shorter than a minute groups reports"
         );
     }
 
@@ -214,12 +251,12 @@ mod tests {
         let pending = [meta("a", 0)];
         let now = 10_000_000;
         assert_eq!(
-            p.next(&pending, &[], &[now - 10, now - 5], now),
+            p.next(&pending, &[], &[now - 10, now - 5], 0, now),
             Decision::Wait(3_600_000 - 10)
         );
         // Starts older than an hour do not count.
         assert_eq!(
-            p.next(&pending, &[], &[now - 3_600_001, now - 5], now),
+            p.next(&pending, &[], &[now - 3_600_001, now - 5], 0, now),
             Decision::Upload("a".into())
         );
     }
