@@ -121,12 +121,15 @@ class Hush private constructor(internal val handle: Long, config: HushConfig) : 
 
     /**
      * Checkpoints and performs every upload that is due now, on the
-     * background thread, and returns when that is done. For tests and demos;
-     * the app never needs it.
+     * background thread, and returns when that is done: at most one, since
+     * uploads keep a random gap between them (P7). Returns how long until
+     * the next upload is due, in milliseconds, or null when nothing is
+     * pending. The Android adapter's upload job uses it to run again then;
+     * otherwise it is for tests and demos.
      *
      * @throws HushException if the checkpoint failed.
      */
-    fun flush() = background.flush()
+    fun flush(): Long? = background.flush()
 
     /** Writes a last checkpoint and frees the native core. A second close throws [IllegalStateException]. */
     override fun close() = background.close()

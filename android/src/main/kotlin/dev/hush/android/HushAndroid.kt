@@ -86,7 +86,7 @@ object HushAndroid {
             ),
         )
         val scheduler = UploadScheduler(app, jobId, uploadPeriodMs)
-        val binding = Binding(hush, HushSettings(preferences, hush, scheduler), BackgroundCheckpoint(hush), app as? Application)
+        val binding = Binding(hush, HushSettings(preferences, hush, scheduler), BackgroundCheckpoint(hush), app as? Application, scheduler)
         binding.start()
         current = binding
         hush
@@ -106,6 +106,11 @@ object HushAndroid {
         }
     }
 
+    /** The upload job's one-off next run, when the core's next upload is due. */
+    internal fun scheduleNextUpload(delayMs: Long) {
+        current?.scheduler?.scheduleNext(delayMs)
+    }
+
     /**
      * Hush's directory: app-private and outside Auto Backup, so that state
      * derived from browsing never leaves the device in a backup and a
@@ -119,6 +124,7 @@ object HushAndroid {
         private val settings: HushSettings,
         private val checkpoint: BackgroundCheckpoint,
         private val app: Application?,
+        val scheduler: UploadScheduler,
     ) {
         fun start() {
             settings.start()

@@ -83,8 +83,12 @@ internal class Background(
         }
     }
 
-    /** Checkpoints and performs every upload due now, on the background thread; waits for it. */
-    fun flush() = await(submit { checkpointAndUpload() })
+    /**
+     * Checkpoints and performs every upload due now, on the background
+     * thread; waits for it. Returns the delay until the next is due (null:
+     * nothing pending).
+     */
+    fun flush(): Long? = await(submitFor { checkpointAndUpload() })
 
     /** Final checkpoint, then frees the core; the thread ends. */
     fun close() {
@@ -114,15 +118,17 @@ internal class Background(
         NativeBridge.checkpoint(handle)
     }
 
-    private fun checkpointAndUpload() {
+    private fun checkpointAndUpload(): Long? {
         checkpoint()
-        upload()
+        return upload()
     }
 
-    private fun upload() {
+    /** Runs what is due; schedules the next run; returns its delay (null: nothing pending). */
+    private fun upload(): Long? {
         val delay = driver.run()
         wake?.cancel(false)
         wake = if (delay == null) null else executor.schedule({ quietly { upload() } }, delay.coerceIn(0, periodMs), TimeUnit.MILLISECONDS)
+        return delay
     }
 
     /**
@@ -140,7 +146,9 @@ internal class Background(
         }
     }
 
-    private fun submit(work: () -> Unit): Future<Unit> = try {
+    private fun submit(work: () -> Unit): Future<Unit> = submitFor(work)
+
+    private fun <T> submitFor(work: () -> T): Future<T> = try {
         executor.submit(Callable { work() })
     } catch (e: RejectedExecutionException) {
         throw IllegalStateException("Hush instance is closed")
