@@ -203,6 +203,27 @@ where
     }
 }
 
+/// `f` over `items` on every core (preparation is the aggregators' CPU
+/// work: each report is independent), results in order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(1);
+    if threads == 1 || items.len() < 2 {
+        return items.iter().map(&f).collect();
+    }
+    std::thread::scope(|s| {
+        let f = &f;
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 fn verify_key<const L: usize>(key: &[u8]) -> Result<[u8; L], PrepError> {
     key.try_into().map_err(|_| PrepError::VerifyKey)
 }
@@ -215,10 +236,7 @@ pub fn leader_init(
 ) -> Result<Box<dyn Prepared>, PrepError> {
     Ok(hush_core::with_prio3!(spec, |vdaf, L| {
         let key = verify_key::<L>(key)?;
-        let entries = inputs
-            .iter()
-            .map(|input| leader_entry::<L, _>(&vdaf, &key, input))
-            .collect();
+        let entries = parallel_map(inputs, |input| leader_entry::<L, _>(&vdaf, &key, input));
         Box::new(Job::<L, _> { vdaf, entries }) as Box<dyn Prepared>
     }))
 }
@@ -232,10 +250,9 @@ pub fn helper_init(
 ) -> Result<Box<dyn Prepared>, PrepError> {
     Ok(hush_core::with_prio3!(spec, |vdaf, L| {
         let key = verify_key::<L>(key)?;
-        let entries = inputs
-            .iter()
-            .map(|(input, inbound)| helper_entry::<L, _>(&vdaf, &key, input, inbound))
-            .collect();
+        let entries = parallel_map(inputs, |(input, inbound)| {
+            helper_entry::<L, _>(&vdaf, &key, input, inbound)
+        });
         Box::new(Job::<L, _> { vdaf, entries }) as Box<dyn Prepared>
     }))
 }

@@ -81,7 +81,11 @@ impl Deployment {
     }
 
     pub fn task_index(&self, name: &str) -> usize {
-        self.plan.tasks().iter().position(|t| t.name == name).unwrap()
+        self.plan
+            .tasks()
+            .iter()
+            .position(|t| t.name == name)
+            .unwrap()
     }
 }
 
@@ -235,7 +239,12 @@ pub fn wait_bounded(child: &mut Child, limit: Duration) -> ExitStatus {
 }
 
 /// A day's aggregates, as a closed window would hand them to the DAP client.
-pub fn day_report(day: &str, api: u32, language: &str, metrics: BTreeMap<String, MetricValue>) -> Report {
+pub fn day_report(
+    day: &str,
+    api: u32,
+    language: &str,
+    metrics: BTreeMap<String, MetricValue>,
+) -> Report {
     Report {
         format: REPORT_FORMAT.into(),
         schema_version: 1,
@@ -256,7 +265,10 @@ pub struct DeviceDay {
 
 pub fn device_day(dep: &Deployment, report: &Report) -> DeviceDay {
     DeviceDay {
-        reports: dep.client().day_reports(report, Anonymizer::shipped()).unwrap(),
+        reports: dep
+            .client()
+            .day_reports(report, Anonymizer::shipped())
+            .unwrap(),
         measurements: dep.plan.measure(report, Anonymizer::shipped()),
     }
 }
@@ -289,7 +301,12 @@ pub fn expected_totals(dep: &Deployment, days: &[&DeviceDay]) -> Vec<Vec<u128>> 
 }
 
 /// A plain HTTP request: status, content type, body.
-pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> (u16, String, Vec<u8>) {
+pub fn http(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> (u16, String, Vec<u8>) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(60)))
         .http_status_as_error(false)
@@ -297,11 +314,26 @@ pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8
         .build()
         .into();
     let result = match (method, body) {
-        ("PUT", Some(b)) => headers.iter().fold(agent.put(url), |r, (k, v)| r.header(*k, *v)).send(b),
-        ("POST", Some(b)) => headers.iter().fold(agent.post(url), |r, (k, v)| r.header(*k, *v)).send(b),
-        ("POST", None) => headers.iter().fold(agent.post(url), |r, (k, v)| r.header(*k, *v)).send_empty(),
-        ("DELETE", _) => headers.iter().fold(agent.delete(url), |r, (k, v)| r.header(*k, *v)).call(),
-        ("GET", _) => headers.iter().fold(agent.get(url), |r, (k, v)| r.header(*k, *v)).call(),
+        ("PUT", Some(b)) => headers
+            .iter()
+            .fold(agent.put(url), |r, (k, v)| r.header(*k, *v))
+            .send(b),
+        ("POST", Some(b)) => headers
+            .iter()
+            .fold(agent.post(url), |r, (k, v)| r.header(*k, *v))
+            .send(b),
+        ("POST", None) => headers
+            .iter()
+            .fold(agent.post(url), |r, (k, v)| r.header(*k, *v))
+            .send_empty(),
+        ("DELETE", _) => headers
+            .iter()
+            .fold(agent.delete(url), |r, (k, v)| r.header(*k, *v))
+            .call(),
+        ("GET", _) => headers
+            .iter()
+            .fold(agent.get(url), |r, (k, v)| r.header(*k, *v))
+            .call(),
         _ => panic!("unsupported {method}"),
     };
     let mut response = result.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
@@ -312,14 +344,28 @@ pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let body = response.body_mut().with_config().limit(64 << 20).read_to_vec().unwrap();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec()
+        .unwrap();
     (status, content_type, body)
 }
 
 /// A report uploaded straight to the leader's DAP endpoint.
 pub fn upload_direct(leader: &Aggregator, report: &DapReport) -> (u16, String, Vec<u8>) {
-    let url = format!("{}tasks/{}/reports", leader.url(LEADER_BASE), report.task_id);
-    http("PUT", &url, &[("content-type", "application/dap-report")], Some(&report.body))
+    let url = format!(
+        "{}tasks/{}/reports",
+        leader.url(LEADER_BASE),
+        report.task_id
+    );
+    http(
+        "PUT",
+        &url,
+        &[("content-type", "application/dap-report")],
+        Some(&report.body),
+    )
 }
 
 /// The inner request a device seals: Binary HTTP `PUT {leader}tasks/{id}/reports`,
@@ -375,7 +421,12 @@ pub fn post_sealed(leader: &Aggregator, keys: &KeyConfigs, inner: &[u8]) -> Seal
         &[("content-type", "message/ohttp-req")],
         Some(&sealed.request),
     );
-    assert_eq!((status, content_type.as_str()), (200, "message/ohttp-res"), "{}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "message/ohttp-res"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
     let opened = sealed.opener.open(&body).unwrap();
     Sealed {
         outer_status: status,
@@ -413,12 +464,23 @@ pub fn upload_all(leader: &Aggregator, dep: &Deployment, reports: Vec<DapReport>
 }
 
 /// `hush collect`: exit code and one JSON object per task.
-pub fn collect(dep: &Deployment, leader: &Aggregator, start: &str, days: u64, tasks: &[&str]) -> (i32, Vec<Value>, String) {
+pub fn collect(
+    dep: &Deployment,
+    leader: &Aggregator,
+    start: &str,
+    days: u64,
+    tasks: &[&str],
+) -> (i32, Vec<Value>, String) {
     let mut cmd = Command::new(HUSH);
     cmd.args(["collect", "--config"])
         .arg(dep.path("collector/collector.json"))
         .args(["--leader-url", &leader.url(LEADER_BASE), "--start", start])
-        .args(["--days", &days.to_string(), "--timeout-secs", &WAIT.as_secs().to_string()]);
+        .args([
+            "--days",
+            &days.to_string(),
+            "--timeout-secs",
+            &WAIT.as_secs().to_string(),
+        ]);
     for t in tasks {
         cmd.args(["--task", t]);
     }
@@ -427,7 +489,11 @@ pub fn collect(dep: &Deployment, leader: &Aggregator, start: &str, days: u64, ta
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
-    (status.code().unwrap_or(-1), lines, format!("{stdout}{stderr}"))
+    (
+        status.code().unwrap_or(-1),
+        lines,
+        format!("{stdout}{stderr}"),
+    )
 }
 
 /// The totals of one collected task, as numbers.
@@ -457,14 +523,19 @@ pub fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
 
 /// Rows of `table` in an aggregator's database (read while it runs: WAL).
 pub fn count_rows(db: &Path, table: &str) -> u64 {
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
 }
 
 /// Every table of a database, every row, every column, as bytes (integers
 /// as their decimal text), in the order SQLite returns them.
 pub fn dump(db: &Path) -> BTreeMap<String, Vec<Vec<Vec<u8>>>> {
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
         .unwrap()
@@ -484,7 +555,8 @@ pub fn dump(db: &Path) -> BTreeMap<String, Vec<Vec<Vec<u8>>>> {
                             rusqlite::types::ValueRef::Null => Vec::new(),
                             rusqlite::types::ValueRef::Integer(v) => v.to_string().into_bytes(),
                             rusqlite::types::ValueRef::Real(v) => v.to_string().into_bytes(),
-                            rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => t.to_vec(),
+                            rusqlite::types::ValueRef::Text(t)
+                            | rusqlite::types::ValueRef::Blob(t) => t.to_vec(),
                         })
                     })
                     .collect::<rusqlite::Result<Vec<_>>>()
@@ -495,6 +567,20 @@ pub fn dump(db: &Path) -> BTreeMap<String, Vec<Vec<Vec<u8>>>> {
         out.insert(table, rows);
     }
     out
+}
+
+/// The column names of `table`, in order.
+pub fn columns(db: &Path, table: &str) -> Vec<String> {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let mut s = conn
+        .prepare(&format!("PRAGMA table_info({table})"))
+        .unwrap();
+    s.query_map([], |r| r.get(1))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 /// The bytes of a database and its WAL and shared-memory files.
@@ -561,13 +647,23 @@ impl Proxy {
             thread::spawn(move || {
                 for stream in listener.incoming() {
                     let Ok(stream) = stream else { continue };
-                    let (mode, seen, target, lost_tx) =
-                        (Arc::clone(&mode), Arc::clone(&seen), Arc::clone(&target), lost_tx.clone());
+                    let (mode, seen, target, lost_tx) = (
+                        Arc::clone(&mode),
+                        Arc::clone(&seen),
+                        Arc::clone(&target),
+                        lost_tx.clone(),
+                    );
                     thread::spawn(move || serve(stream, &mode, &seen, &target, &lost_tx));
                 }
             });
         }
-        Self { addr, mode, seen, lost, target }
+        Self {
+            addr,
+            mode,
+            seen,
+            lost,
+            target,
+        }
     }
 
     pub fn set_mode(&self, mode: Mode) {
@@ -595,7 +691,9 @@ fn serve(
     lost: &mpsc::Sender<()>,
 ) {
     let _ = client.set_read_timeout(Some(Duration::from_secs(60)));
-    let Some((head, body)) = read_message(&mut client) else { return };
+    let Some((head, body)) = read_message(&mut client) else {
+        return;
+    };
     let mode = mode.load(Ordering::SeqCst);
     let helper = *target.lock().unwrap();
     let (Some(helper), false) = (helper, mode == Mode::Down as u8) else {
@@ -604,11 +702,18 @@ fn serve(
     let mut lines = head.lines();
     let request_line = lines.next().unwrap_or_default().to_owned();
     let mut parts = request_line.split(' ');
-    let (method, path) = (parts.next().unwrap_or_default().to_owned(), parts.next().unwrap_or_default().to_owned());
+    let (method, path) = (
+        parts.next().unwrap_or_default().to_owned(),
+        parts.next().unwrap_or_default().to_owned(),
+    );
     let header = |h: &str, name: &str| {
         h.lines()
             .skip(1)
-            .find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_owned()))
+            .find_map(|l| {
+                l.split_once(':')
+                    .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.trim().to_owned())
+            })
             .unwrap_or_default()
     };
     let content_type = header(&head, "content-type");
@@ -625,13 +730,25 @@ fn serve(
         }
     }
     let forwarded = forwarded.trim_end().to_owned() + "\r\nconnection: close\r\n\r\n";
-    let Ok(mut upstream) = TcpStream::connect(helper) else { return };
+    let Ok(mut upstream) = TcpStream::connect(helper) else {
+        return;
+    };
     let _ = upstream.set_read_timeout(Some(Duration::from_secs(60)));
-    if upstream.write_all(forwarded.as_bytes()).and_then(|()| upstream.write_all(&body)).is_err() {
+    if upstream
+        .write_all(forwarded.as_bytes())
+        .and_then(|()| upstream.write_all(&body))
+        .is_err()
+    {
         return;
     }
-    let Some((answer_head, answer)) = read_message(&mut upstream) else { return };
-    let status = answer_head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let Some((answer_head, answer)) = read_message(&mut upstream) else {
+        return;
+    };
+    let status = answer_head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     seen.lock().unwrap().push(Exchange {
         method,
         path,
@@ -648,14 +765,23 @@ fn serve(
     let mut out = String::new();
     for line in answer_head.lines() {
         let lower = line.to_ascii_lowercase();
-        if lower.starts_with("connection:") || lower.starts_with("transfer-encoding:") || lower.starts_with("content-length:") || line.is_empty() {
+        if lower.starts_with("connection:")
+            || lower.starts_with("transfer-encoding:")
+            || lower.starts_with("content-length:")
+            || line.is_empty()
+        {
             continue;
         }
         out.push_str(line);
         out.push_str("\r\n");
     }
-    out.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n", answer.len()));
-    let _ = client.write_all(out.as_bytes()).and_then(|()| client.write_all(&answer));
+    out.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        answer.len()
+    ));
+    let _ = client
+        .write_all(out.as_bytes())
+        .and_then(|()| client.write_all(&answer));
 }
 
 /// Reads one HTTP/1.1 message: its head (up to the blank line) and a body
