@@ -229,6 +229,114 @@ mod tests {
         assert!(Keypair::new(keys.config().clone(), [9; 32]).is_err());
     }
 
+    /// The client's reports (hush-core `DapClient`, HPKE on ring) open with
+    /// this implementation for the leader and for the helper, with either
+    /// AEAD, and only for the role each share was sealed to.
+    #[test]
+    fn the_clients_sealed_input_shares_open_for_both_roles() {
+        use hush_core::anonymize::{Anonymizer, Environment};
+        use hush_core::dap::{DapClient, Plan, TaskConfig};
+        use janus_messages::codec::{Decode as _, Encode as _};
+        use janus_messages::{InputShareAad, PlaintextInputShare, Report};
+
+        let plan = Plan::new(
+            &hush_core::schema::Schema::default_browser(),
+            Anonymizer::shipped(),
+        )
+        .unwrap();
+        let day = hush_core::report::Report {
+            format: hush_core::report::REPORT_FORMAT.into(),
+            schema_version: 1,
+            report_id: "00".repeat(16),
+            day: "2026-11-30".into(),
+            environment: Environment::coarse("14.2", 34, "de-AT").unwrap(),
+            metrics: Default::default(),
+            errors: Default::default(),
+            dropped: Default::default(),
+        };
+        let chacha = |k: Keypair| {
+            let c = k.config();
+            let config = HpkeConfig::new(
+                *c.id(),
+                *c.kem_id(),
+                *c.kdf_id(),
+                HpkeAeadId::ChaCha20Poly1305,
+                c.public_key().clone(),
+            );
+            Keypair::new(config, *k.secret()).unwrap()
+        };
+        for (leader, helper) in [
+            (Keypair::generate(1), Keypair::generate(2)),
+            (chacha(Keypair::generate(3)), chacha(Keypair::generate(4))),
+        ] {
+            let config = TaskConfig::for_plan(
+                &plan,
+                "https://l.example/",
+                "https://h.example/",
+                leader.config(),
+                helper.config(),
+                86_400,
+                10,
+            )
+            .unwrap();
+            let reports = DapClient::new(plan.clone(), config)
+                .day_reports(&day, Anonymizer::shipped())
+                .unwrap();
+            assert_eq!(reports.len(), plan.tasks().len());
+            for r in reports {
+                let report = Report::get_decoded(&r.report.body).unwrap();
+                let aad = InputShareAad::new(
+                    r.report.task_id,
+                    report.metadata().clone(),
+                    report.public_share().to_vec(),
+                )
+                .get_encoded()
+                .unwrap();
+                let vdaf = &plan.tasks()[r.task].vdaf;
+                for (keys, role, other, sealed, agg_id) in [
+                    (
+                        &leader,
+                        Role::Leader,
+                        Role::Helper,
+                        report.leader_encrypted_input_share(),
+                        0,
+                    ),
+                    (
+                        &helper,
+                        Role::Helper,
+                        Role::Leader,
+                        report.helper_encrypted_input_share(),
+                        1,
+                    ),
+                ] {
+                    let plain = keys
+                        .open(
+                            &application_info(Label::InputShare, Role::Client, role),
+                            sealed,
+                            &aad,
+                        )
+                        .unwrap();
+                    let plain = PlaintextInputShare::get_decoded(&plain).unwrap();
+                    assert!(plain.extensions().is_empty());
+                    assert!(crate::dap::prep::shares_decode(
+                        vdaf,
+                        agg_id,
+                        report.public_share(),
+                        plain.payload()
+                    ));
+                    assert_eq!(
+                        keys.open(
+                            &application_info(Label::InputShare, Role::Client, other),
+                            sealed,
+                            &aad
+                        ),
+                        Err(HpkeError::Open)
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_info_strings_are_dap_09s() {
         assert_eq!(

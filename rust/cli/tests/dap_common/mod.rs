@@ -353,6 +353,35 @@ pub fn http(
     (status, content_type, body)
 }
 
+/// A request that declares a `content-length` of `declared` bytes and sends
+/// none of them: the answer to the headers alone (status and body).
+pub fn declared_only(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    declared: usize,
+) -> (u16, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-length: {declared}\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let (answer_head, body) = read_message(&mut stream).expect("an answer");
+    let status = answer_head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, body)
+}
+
 /// A report uploaded straight to the leader's DAP endpoint.
 pub fn upload_direct(leader: &Aggregator, report: &DapReport) -> (u16, String, Vec<u8>) {
     let url = format!(
