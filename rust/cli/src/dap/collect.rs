@@ -3,12 +3,13 @@
 //! opens both aggregate shares with the collector's key, unshards them and
 //! prints the totals, labelled with the plan's labels.
 //!
-//! Output: one JSON object per task and line, in the configuration's order:
+//! Output: one JSON object per task and line, in the configuration's order
+//! (keys sorted):
 //!
 //! ```json
-//! {"task":"tabs.opened","task_id":"…","vdaf":"Prio3Sum","start":"2026-11-29","days":1,"report_count":200,"total":1234}
-//! {"task":"page.domain",…,"report_count":200,"totals":[{"label":"other","total":12},{"label":"google.com","total":150},…]}
-//! {"task":"hush.language",…,"refused":{"type":"urn:ietf:params:ppm:dap:error:invalidBatchSize","status":400,"title":"…","detail":"…"}}
+//! {"days":1,"report_count":200,"start":"2026-11-29","task":"tabs.opened","task_id":"…","total":1234,"vdaf":"Prio3Sum"}
+//! {"days":1,"report_count":200,"start":"2026-11-29","task":"page.domain","task_id":"…","totals":[{"label":"other","total":12},{"label":"google.com","total":150},…],"vdaf":"…"}
+//! {"days":1,"refused":{"detail":"…","status":400,"title":"…","type":"urn:ietf:params:ppm:dap:error:invalidBatchSize"},"start":"2026-11-29","task":"hush.language","task_id":"…","vdaf":"Prio3Histogram"}
 //! ```
 //!
 //! A plain sum or count has `total`; a vector or histogram has `totals`,
