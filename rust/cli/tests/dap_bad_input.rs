@@ -595,6 +595,15 @@ fn bad_input_gets_a_clear_error_and_loses_nothing() {
         64 << 20,
     );
     assert_eq!(status, 413);
+    // A large job is read only from the leader's: anyone else's is cut at 1 MiB.
+    let (status, _) = declared_only(
+        helper.addr,
+        "PUT",
+        &format!("/tasks/{task_id}/aggregation_jobs/AAAAAAAAAAAAAAAAAAAAAA"),
+        &[init_type],
+        2 << 20,
+    );
+    assert_eq!(status, 413);
     problem(
         &http(
             "PUT",

@@ -127,7 +127,6 @@ fn every_metric_type_totals_exactly_through_leader_and_helper() {
 
     // Two days, each device reporting on both: a two-day batch interval
     // merges two batches on each side.
-    let t0 = std::time::Instant::now();
     let (d3, d2) = (days_ago(3), days_ago(2));
     let days: Vec<DeviceDay> = (0..DEVICES)
         .flat_map(|i| [device(&dep, &d3, i), device(&dep, &d2, i + 100)])
@@ -137,14 +136,11 @@ fn every_metric_type_totals_exactly_through_leader_and_helper() {
         .flat_map(|d| d.reports.iter().map(|r| r.report.clone()))
         .collect();
     assert_eq!(reports.len(), 2 * DEVICES * dep.plan.tasks().len());
-    eprintln!("TIMING shard {:?}", t0.elapsed());
     let success = upload_ohttp(&leader, &dep, &reports[0]);
     assert_eq!(success.inner.status, 200);
     upload_all(&leader, &dep, reports[1..].to_vec(), 2);
 
-    eprintln!("TIMING upload {:?}", t0.elapsed());
     let (code, lines, out) = collect(&dep, &leader, &d3, 2, &[]);
-    eprintln!("TIMING collect {:?}", t0.elapsed());
     assert_eq!(code, 0, "{out}");
     let expected = expected_totals(&dep, &days.iter().collect::<Vec<_>>());
     assert_eq!(lines.len(), dep.plan.tasks().len());

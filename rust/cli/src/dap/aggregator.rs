@@ -6,13 +6,16 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hush_core::dap::VdafSpec;
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
+use hyper::{Method, StatusCode};
 use janus_messages::codec::Encode as _;
 use janus_messages::{HpkeConfig, HpkeConfigList, Interval, TaskId};
 
 use super::auth::{AuthToken, AuthTokenHash};
 use super::deployment::{self, AggregatorFile, Role, AGGREGATOR_FORMAT};
 use super::hpke::Keypair;
-use super::http::base_path;
+use super::http::{base_path, Request, Response};
+use super::problem::Problem;
 
 #[derive(Debug, Clone)]
 pub struct Task {
@@ -174,6 +177,42 @@ impl Aggregator {
         self.tasks.get(id)
     }
 
+    /// `GET {aggregator}hpke_config`: the one key this aggregator has, for every
+    /// task; a `task_id` query must name one of its tasks.
+    pub fn hpke_config(&self, req: &Request) -> Response {
+        if req.method != Method::GET {
+            return Response::method_not_allowed("GET");
+        }
+        let task = req
+            .query
+            .as_deref()
+            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("task_id=")));
+        if let Some(task) = task {
+            match task.parse() {
+                Ok(id) if self.task(&id).is_some() => {}
+                Ok(id) => return Problem::unrecognized_task(&id).into(),
+                Err(_) => {
+                    return Problem::dap(
+                        janus_messages::problem_type::DapProblemType::InvalidMessage,
+                    )
+                    .with_detail("task_id is not a task ID")
+                    .into()
+                }
+            }
+        }
+        Response {
+            status: StatusCode::OK,
+            headers: vec![
+                (
+                    CONTENT_TYPE,
+                    HeaderValue::from_static(HpkeConfigList::MEDIA_TYPE),
+                ),
+                (CACHE_CONTROL, HeaderValue::from_static("max-age=86400")),
+            ],
+            body: self.hpke_config_list(),
+        }
+    }
+
     /// The `application/dap-hpke-config-list` body: this aggregator's one key,
     /// for every task.
     pub fn hpke_config_list(&self) -> Vec<u8> {
@@ -181,6 +220,14 @@ impl Aggregator {
             .get_encoded()
             .expect("an HpkeConfigList always encodes")
     }
+}
+
+/// `(start, duration)` of a DAP interval, in seconds.
+pub fn interval_bounds(interval: &Interval) -> (u64, u64) {
+    (
+        interval.start().as_seconds_since_epoch(),
+        interval.duration().as_seconds(),
+    )
 }
 
 /// Seconds since the Unix epoch, by this machine's clock.

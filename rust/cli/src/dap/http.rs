@@ -192,9 +192,10 @@ pub fn require_media_type(req: &Request, media_type: &'static str) -> Result<(),
 }
 
 /// What a server runs: the handler, and how large a body each request may
-/// have (read before the handler is called).
+/// have (read before the handler is called, so a limit can depend on the
+/// request's headers: the helper reads large bodies only from the leader).
 pub trait Service: Send + Sync + 'static {
-    fn body_limit(&self, method: &Method, path: &str) -> usize;
+    fn body_limit(&self, method: &Method, path: &str, headers: &HeaderMap) -> usize;
     /// Runs on a blocking thread.
     fn handle(&self, req: Request) -> Response;
 }
@@ -289,7 +290,7 @@ async fn serve_one<S: Service>(
     req: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, std::convert::Infallible> {
     let (parts, body) = req.into_parts();
-    let limit = service.body_limit(&parts.method, parts.uri.path());
+    let limit = service.body_limit(&parts.method, parts.uri.path(), &parts.headers);
     let response = match read_body(&parts.headers, body, limit).await {
         Err(r) => r,
         Ok(body) => {

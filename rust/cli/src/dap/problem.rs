@@ -99,6 +99,15 @@ impl Problem {
         Self::dap(DapProblemType::UnauthorizedRequest).with_task(task_id)
     }
 
+    /// A batch below the task's minimum batch size: no aggregator releases it.
+    pub fn too_few(task_id: &TaskId, min: u64) -> Self {
+        Self::dap(DapProblemType::InvalidBatchSize)
+            .with_task(task_id)
+            .with_detail(format!(
+                "the batch holds fewer reports than the task's minimum batch size ({min})"
+            ))
+    }
+
     pub fn internal() -> Self {
         Self::plain(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -45,7 +45,6 @@ use super::aggregator::{self, Aggregator, TimeRefusal};
 use super::deployment::Role as AggregatorRole;
 use super::hpke::{self, application_info, Label};
 use super::http::{self, require_media_type, PathError, Request, Resource, Response};
-use super::leader::hpke_config;
 use super::prep::{self, Input};
 use super::problem::Problem;
 use super::sqlite::Db;
@@ -86,8 +85,15 @@ pub struct Helper {
 }
 
 impl http::Service for Helper {
-    fn body_limit(&self, method: &Method, path: &str) -> usize {
-        if method == Method::PUT && path.contains("/aggregation_jobs/") {
+    fn body_limit(&self, method: &Method, path: &str, headers: &hyper::HeaderMap) -> usize {
+        // Only the leader may send a large job: anyone else is read no
+        // further than the limit of any other request, then refused.
+        let leader = self
+            .agg
+            .leader_token_hash
+            .as_ref()
+            .is_some_and(|h| h.admits(headers));
+        if leader && method == Method::PUT && path.contains("/aggregation_jobs/") {
             MAX_INIT
         } else {
             MAX_OTHER
@@ -105,7 +111,7 @@ impl http::Service for Helper {
             }
         };
         let (task_id, media_type) = match (&resource, &req.method) {
-            (Resource::HpkeConfig, _) => return hpke_config(&self.agg, &req),
+            (Resource::HpkeConfig, _) => return self.agg.hpke_config(&req),
             (Resource::AggregationJob(t, _), &Method::PUT) => {
                 (*t, AggregationJobInitializeReq::<TimeInterval>::MEDIA_TYPE)
             }
@@ -440,7 +446,7 @@ impl Helper {
             .map_err(|_| Problem::internal())?;
         match self.store.aggregate_share(
             task_id,
-            super::leader::store::interval_bounds(&interval),
+            aggregator::interval_bounds(&interval),
             request.report_count(),
             checksum,
             rules.min_batch_size,
@@ -450,7 +456,7 @@ impl Helper {
                 self.stats.shares.fetch_add(1, Ordering::Relaxed);
                 Ok(Response::message(AggregateShare::MEDIA_TYPE, body))
             }
-            Err(ShareRefused::TooFew) => Err(super::leader::collection::too_few(&task_id, rules.min_batch_size)),
+            Err(ShareRefused::TooFew) => Err(Problem::too_few(&task_id, rules.min_batch_size)),
             Err(ShareRefused::Overlap) => Err(Problem::dap(DapProblemType::BatchOverlap).with_task(&task_id)),
             Err(ShareRefused::Mismatch { own_count, peer_count }) => Err(Problem::dap(DapProblemType::BatchMismatch)
                 .with_task(&task_id)

@@ -20,8 +20,9 @@ use janus_messages::problem_type::DapProblemType;
 use janus_messages::query_type::TimeInterval;
 use janus_messages::{Collection, CollectionJobId, CollectionReq, TaskId};
 
-use super::store::{interval_bounds, CollectionState, CreateRefused};
+use super::store::{CollectionState, CreateRefused};
 use super::Leader;
+use crate::dap::aggregator::interval_bounds;
 use crate::dap::http::{require_media_type, Request, Response};
 use crate::dap::problem::Problem;
 
@@ -99,17 +100,9 @@ fn create(
         Err(CreateRefused::Overlap) => {
             Err(Problem::dap(DapProblemType::BatchOverlap).with_task(&task_id))
         }
-        Err(CreateRefused::TooFew(_)) => Err(too_few(&task_id, rules.min_batch_size)),
+        Err(CreateRefused::TooFew(_)) => Err(Problem::too_few(&task_id, rules.min_batch_size)),
         Err(CreateRefused::Db) => Err(Problem::internal()),
     }
-}
-
-pub fn too_few(task_id: &TaskId, min: u64) -> Problem {
-    Problem::dap(DapProblemType::InvalidBatchSize)
-        .with_task(task_id)
-        .with_detail(format!(
-            "the batch holds fewer reports than the task's minimum batch size ({min})"
-        ))
 }
 
 fn poll(leader: &Leader, task_id: TaskId, job_id: CollectionJobId) -> Result<Response, Problem> {
@@ -128,11 +121,11 @@ fn poll(leader: &Leader, task_id: TaskId, job_id: CollectionJobId) -> Result<Res
         }
         Some(CollectionState::Failed(problem)) => match problem.parse::<DapProblemType>() {
             Ok(DapProblemType::InvalidBatchSize) => {
-                too_few(&task_id, leader.agg.rules.min_batch_size).into()
+                Problem::too_few(&task_id, leader.agg.rules.min_batch_size).into()
             }
             Ok(kind) => Problem::dap(kind)
                 .with_task(&task_id)
-                .with_detail("the helper refused the batch")
+                .with_detail("the aggregators refused the batch")
                 .into(),
             Err(_) => Problem::plain(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -44,8 +44,11 @@ pub struct Driver {
 /// What became of one step with the helper.
 enum Step {
     Done,
-    /// The helper could not be reached or answered 5xx: try again later.
-    Retry,
+    /// The helper answered 5xx or 429, or the store failed: this job again
+    /// next round (the others go on; nothing is ever dropped for this).
+    Later,
+    /// The helper could not be reached: the round waits for it.
+    Unreachable,
 }
 
 impl Driver {
@@ -91,12 +94,12 @@ impl Driver {
             if self.stop.load(Ordering::Relaxed) {
                 return false;
             }
-            if let Step::Retry = self.drive_job(job) {
+            if let Step::Unreachable = self.drive_job(job) {
                 return true;
             }
         }
         for work in self.store().started_collections().unwrap_or_default() {
-            if let Step::Retry = self.drive_collection(work) {
+            if let Step::Unreachable = self.drive_collection(work) {
                 return true;
             }
         }
@@ -110,7 +113,7 @@ impl Driver {
             return self.drop_job(job);
         };
         let Ok(reports) = self.store().job_reports(job) else {
-            return Step::Retry;
+            return Step::Later;
         };
         let inputs: Vec<Input<'_>> = reports
             .iter()
@@ -168,11 +171,11 @@ impl Driver {
             )),
         ) {
             Ok(a) => a,
-            Err(_) => return Step::Retry,
+            Err(_) => return Step::Unreachable,
         };
         let Some(response) = self.job_response(&answer) else {
             return if answer.status >= 500 || answer.status == 429 {
-                Step::Retry
+                Step::Later
             } else {
                 log::warn!(
                     "the helper refused an aggregation job ({}); its reports are not counted",
@@ -242,7 +245,7 @@ impl Driver {
         let Some(task) = self.leader.agg.task(&result.job.task_id) else {
             return match self.store().finish_job(result, |_, _| None) {
                 Ok(_) => Step::Done,
-                Err(_) => Step::Retry,
+                Err(_) => Step::Later,
             };
         };
         let spec = task.vdaf.clone();
@@ -253,7 +256,7 @@ impl Driver {
         match self.store().finish_job(result, merge) {
             Ok(true) => Step::Done,
             // Not written (the store failed): the job runs again, the same.
-            Ok(false) | Err(_) => Step::Retry,
+            Ok(false) | Err(_) => Step::Later,
         }
     }
 
@@ -275,7 +278,7 @@ impl Driver {
             .batch_readiness(work.clone(), rules.time_precision)
         {
             Ok(r) => r,
-            Err(_) => return Step::Retry,
+            Err(_) => return Step::Later,
         };
         let (report_count, checksum, shares, span) = match readiness {
             BatchReadiness::Waiting => return Step::Done,
@@ -327,10 +330,10 @@ impl Driver {
             Some((AggregateShareReq::<TimeInterval>::MEDIA_TYPE, &body)),
         ) {
             Ok(a) => a,
-            Err(_) => return Step::Retry,
+            Err(_) => return Step::Unreachable,
         };
         if answer.status >= 500 || answer.status == 429 {
-            return Step::Retry;
+            return Step::Later;
         }
         let helper_share = (answer.status == 200)
             .then(|| AggregateShare::get_decoded(&answer.body).ok())

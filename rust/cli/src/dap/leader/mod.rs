@@ -18,9 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use hyper::{Method, StatusCode};
-use janus_messages::HpkeConfigList;
 
 use super::aggregator::Aggregator;
 use super::deployment::Role;
@@ -119,7 +117,7 @@ impl Leader {
             }
         };
         match resource {
-            Resource::HpkeConfig => hpke_config(&self.agg, &req),
+            Resource::HpkeConfig => self.agg.hpke_config(&req),
             Resource::Reports(task_id) => {
                 if req.method == Method::PUT {
                     upload::upload(self, task_id, &req)
@@ -138,42 +136,8 @@ impl Leader {
     }
 }
 
-/// `GET {aggregator}hpke_config`: the one key this aggregator has, for every
-/// task; a `task_id` query must name one of its tasks.
-pub fn hpke_config(agg: &Aggregator, req: &Request) -> Response {
-    if req.method != Method::GET {
-        return Response::method_not_allowed("GET");
-    }
-    let task = req
-        .query
-        .as_deref()
-        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("task_id=")));
-    if let Some(task) = task {
-        match task.parse() {
-            Ok(id) if agg.task(&id).is_some() => {}
-            Ok(id) => return Problem::unrecognized_task(&id).into(),
-            Err(_) => {
-                return Problem::dap(janus_messages::problem_type::DapProblemType::InvalidMessage)
-                    .with_detail("task_id is not a task ID")
-                    .into()
-            }
-        }
-    }
-    Response {
-        status: StatusCode::OK,
-        headers: vec![
-            (
-                CONTENT_TYPE,
-                HeaderValue::from_static(HpkeConfigList::MEDIA_TYPE),
-            ),
-            (CACHE_CONTROL, HeaderValue::from_static("max-age=86400")),
-        ],
-        body: agg.hpke_config_list(),
-    }
-}
-
 impl http::Service for Leader {
-    fn body_limit(&self, method: &Method, path: &str) -> usize {
+    fn body_limit(&self, method: &Method, path: &str, _: &hyper::HeaderMap) -> usize {
         if OhttpFront::serves(path) {
             ohttp_front::MAX_ENCAPSULATED
         } else if method == Method::PUT && path.ends_with("/reports") {

@@ -17,7 +17,7 @@
 //! `WITHOUT ROWID`, keyed by random ids, so not even an insertion order is
 //! recorded.
 
-use janus_messages::{AggregationJobId, CollectionJobId, Interval, TaskId};
+use janus_messages::{AggregationJobId, CollectionJobId, TaskId};
 use rusqlite::{params, OptionalExtension as _, Transaction};
 
 use crate::dap::checksum::{self, Checksum};
@@ -645,12 +645,4 @@ fn in_progress(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<JobRef>> {
             })
         })
         .collect())
-}
-
-/// `(start, duration)` of a DAP interval.
-pub fn interval_bounds(interval: &Interval) -> (u64, u64) {
-    (
-        interval.start().as_seconds_since_epoch(),
-        interval.duration().as_seconds(),
-    )
 }
