@@ -171,6 +171,40 @@ fn a_deployment_fits_together_and_keeps_its_secrets_private() {
         (Some(HELPER_URL), Some(LEADER_URL))
     );
 
+    // The same tasks for Janus: one entry per task, in each role, with the
+    // role's own keys and tokens.
+    for (role, file, name) in [
+        ("Leader", &leader, "leader/janus-tasks.yaml"),
+        ("Helper", &helper, "helper/janus-tasks.yaml"),
+    ] {
+        let yaml = std::fs::read_to_string(dep.path(name)).unwrap();
+        assert_eq!(
+            yaml.matches("\n  task_id: ").count(),
+            dep.plan.tasks().len(),
+            "{name}"
+        );
+        assert_eq!(
+            yaml.matches(&format!("\n  role: {role}\n")).count(),
+            dep.plan.tasks().len()
+        );
+        for t in tasks(file) {
+            assert!(yaml.contains(&format!(
+                "  task_id: \"{}\"\n",
+                t["task_id"].as_str().unwrap()
+            )));
+            assert!(yaml.contains(&format!(
+                "  vdaf_verify_key: \"{}\"\n",
+                t["vdaf_verify_key"].as_str().unwrap()
+            )));
+        }
+        assert!(yaml.contains(file["hpke_keys"]["private_key"].as_str().unwrap()));
+        assert!(yaml.contains("  vdaf: !Prio3SumVecField64MultiproofHmacSha256Aes128 {\"bits\":1,"));
+        assert!(yaml.contains("  query_type: TimeInterval\n  vdaf: !Prio3Sum {\"bits\":8}\n"));
+    }
+    let leader_yaml = std::fs::read_to_string(dep.path("leader/janus-tasks.yaml")).unwrap();
+    assert!(leader_yaml.contains(leader["aggregator_auth_token"]["token"].as_str().unwrap()));
+    assert!(leader_yaml.contains("  aggregator_auth_token_hash: null\n"));
+
     // Nothing is ever overwritten.
     let before = std::fs::read(dep.path("leader/aggregator.json")).unwrap();
     let (status, _, stderr) = run(Command::new(HUSH)

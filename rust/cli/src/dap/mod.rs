@@ -6,7 +6,7 @@
 //! with no change in the app.
 //!
 //! * [`setup`]: `hush dap-setup`, a development deployment ([`deployment`]
-//!   is its file formats).
+//!   is its file formats, [`janus`] the same tasks for Janus).
 //! * [`leader`]: `hush leader`, with its OHTTP gateway ([`ohttp_front`]).
 //! * [`helper`]: `hush helper`.
 //! * [`collect`]: `hush collect`.
@@ -22,6 +22,7 @@ pub mod deployment;
 pub mod helper;
 pub mod hpke;
 pub mod http;
+pub mod janus;
 pub mod leader;
 pub mod ohttp_front;
 pub mod peer;

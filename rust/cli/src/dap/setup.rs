@@ -9,6 +9,7 @@
 //! | `leader/ohttp/` | 0600 keys | the leader's OHTTP gateway key directory (as `hush keygen` writes it) |
 //! | `helper/aggregator.json` | 0600 | the helper's own HPKE key pair, the same tasks and verify keys, the hash of the leader's token, the collector's HPKE config |
 //! | `collector/collector.json` | 0600 | the collector's HPKE private key, its token, the leader's URL, the tasks with their labels |
+//! | `leader/janus-tasks.yaml`, `helper/janus-tasks.yaml` | 0600 | the same tasks as Janus 0.7 provisions them ([`super::janus`]), for a Janus instance in either role |
 //!
 //! Every key, token and task id is fresh from the OS random source. The
 //! directory must be new or empty: nothing is ever overwritten.
@@ -27,6 +28,7 @@ use super::deployment::{
     CollectorTask, KeypairFile, Role, AGGREGATOR_FORMAT, COLLECTOR_FORMAT,
 };
 use super::hpke::Keypair;
+use super::janus;
 use crate::cmd::print_line;
 use crate::gateway;
 
@@ -197,6 +199,18 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             out,
             "collector/collector.json",
             deployment::to_json(&collector),
+            true,
+        )?,
+        write(
+            out,
+            "leader/janus-tasks.yaml",
+            janus::tasks_yaml(&leader)?.into_bytes(),
+            true,
+        )?,
+        write(
+            out,
+            "helper/janus-tasks.yaml",
+            janus::tasks_yaml(&helper)?.into_bytes(),
             true,
         )?,
     ];
