@@ -3,10 +3,12 @@
 //! the plan, one report each, as a device does), seals each with OHTTP as a
 //! device seals it, then uploads them through the leader's gateway over
 //! `--connections` keep-alive connections, checking every sealed answer
-//! (inner status 200). Then it waits until the leader has aggregated every
-//! report with the helper (its store holds no pending report), bounded by
-//! `--max-seconds`. Prints one JSON line of figures, and the expected total
-//! of `tabs.opened` so the caller can check what `hush collect` returns.
+//! (inner status 200). Then, given `--leader-db`, it waits until the leader
+//! has aggregated every report with the helper (its store holds no pending
+//! report), bounded by `--max-seconds`. Prints one JSON line of figures, and
+//! the expected total of `tabs.opened` so the caller can check what `hush
+//! collect` returns. `--direct URL` uploads straight to a leader's DAP API
+//! instead (any DAP-09 leader, such as Janus), without OHTTP.
 //!
 //! ```text
 //! cargo run --release -p hush-cli --example dap_loadgen -- \
@@ -37,7 +39,11 @@ struct Args {
     leader: String,
     /// The leader's SQLite database, watched (read-only) for the end of aggregation.
     #[arg(long)]
-    leader_db: PathBuf,
+    leader_db: Option<PathBuf>,
+    /// Upload with `PUT {URL}tasks/{id}/reports` (a DAP API base URL) instead
+    /// of through the gateway at `--leader`.
+    #[arg(long, value_name = "URL")]
+    direct: Option<String>,
     /// Devices (each uploads one report per task of the plan).
     #[arg(long, default_value_t = 500)]
     devices: usize,
@@ -88,12 +94,20 @@ fn day_report(day: &str, i: usize) -> Report {
     }
 }
 
+/// One upload, as it goes on the wire.
+enum Upload {
+    /// Through the gateway: the encapsulated request and what opens its answer.
+    Sealed(Vec<u8>, ohttp::ResponseOpener),
+    /// Straight to a DAP API: the URL and the report.
+    Direct(String, Vec<u8>),
+}
+
 /// The encapsulated upload of one report: Binary HTTP `PUT {leader}tasks/{id}/reports`.
 fn sealed_upload(
     config: &TaskConfig,
     keys: &KeyConfigs,
     report: &hush_core::dap::DapReport,
-) -> (Vec<u8>, ohttp::ResponseOpener) {
+) -> Upload {
     let url = config.upload_url(&report.task_id);
     let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
@@ -111,7 +125,7 @@ fn sealed_upload(
         hush_core::padding::bucket(len),
     );
     let sealed = ohttp::encapsulate(keys, &message).expect("sealing");
-    (sealed.request, sealed.opener)
+    Upload::Sealed(sealed.request, sealed.opener)
 }
 
 fn pending(db: &std::path::Path) -> Option<u64> {
@@ -141,7 +155,8 @@ fn main() {
     // Devices shard and seal their days (not timed as the aggregators' work).
     let shard_start = Instant::now();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let uploads: Vec<(Vec<u8>, ohttp::ResponseOpener)> = std::thread::scope(|s| {
+    let direct = args.direct.as_deref();
+    let uploads: Vec<Upload> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 let (client, config, keys, day) = (&client, &config, &keys, &day);
@@ -153,7 +168,13 @@ fn main() {
                                 .day_reports(&day_report(day, i), Anonymizer::shipped())
                                 .expect("day reports")
                         })
-                        .map(|r| sealed_upload(config, keys, &r.report))
+                        .map(|r| match direct {
+                            Some(base) => Upload::Direct(
+                                format!("{base}tasks/{}/reports", r.report.task_id),
+                                r.report.body,
+                            ),
+                            None => sealed_upload(config, keys, &r.report),
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -165,7 +186,12 @@ fn main() {
     });
     let shard_s = shard_start.elapsed().as_secs_f64();
     let count = uploads.len();
-    let bytes: usize = uploads.iter().map(|(r, _)| r.len()).sum();
+    let bytes: usize = uploads
+        .iter()
+        .map(|u| match u {
+            Upload::Sealed(r, _) | Upload::Direct(_, r) => r.len(),
+        })
+        .sum();
 
     let uploads = Arc::new(uploads);
     let next = Arc::new(AtomicUsize::new(0));
@@ -189,17 +215,23 @@ fn main() {
                         if i >= uploads.len() || Instant::now() > deadline {
                             return failures;
                         }
-                        let (request, opener) = &uploads[i];
-                        let ok = agent
-                            .post(url)
-                            .header("content-type", "message/ohttp-req")
-                            .send(&request[..])
-                            .ok()
-                            .filter(|r| r.status() == 200)
-                            .and_then(|mut r| r.body_mut().read_to_vec().ok())
-                            .and_then(|body| opener.open(&body).ok())
-                            .and_then(|inner| ohttp::bhttp::decode_response(&inner).ok())
-                            .is_some_and(|inner| inner.status == 200);
+                        let ok = match &uploads[i] {
+                            Upload::Sealed(request, opener) => agent
+                                .post(url)
+                                .header("content-type", "message/ohttp-req")
+                                .send(&request[..])
+                                .ok()
+                                .filter(|r| r.status() == 200)
+                                .and_then(|mut r| r.body_mut().read_to_vec().ok())
+                                .and_then(|body| opener.open(&body[..]).ok())
+                                .and_then(|inner| ohttp::bhttp::decode_response(&inner).ok())
+                                .is_some_and(|inner| inner.status == 200),
+                            Upload::Direct(target, body) => agent
+                                .put(target)
+                                .header("content-type", "application/dap-report")
+                                .send(&body[..])
+                                .is_ok_and(|r| r.status().is_success()),
+                        };
                         if !ok {
                             failures += 1;
                         }
@@ -216,12 +248,14 @@ fn main() {
         "{failures} of {sent} uploads failed or timed out"
     );
 
-    while pending(&args.leader_db) != Some(0) {
-        assert!(
-            Instant::now() < deadline,
-            "the leader did not aggregate everything in time"
-        );
-        std::thread::sleep(Duration::from_millis(50));
+    if let Some(db) = &args.leader_db {
+        while pending(db) != Some(0) {
+            assert!(
+                Instant::now() < deadline,
+                "the leader did not aggregate everything in time"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
     let aggregated_s = start.elapsed().as_secs_f64();
     let expected_tabs: u64 = (0..args.devices).map(|i| i as u64 % 50 + 1).sum();

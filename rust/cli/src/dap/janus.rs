@@ -12,7 +12,6 @@ use serde_json::{json, Value};
 
 use super::deployment::{self, AggregatorFile, Role};
 
-
 /// `vdaf: !Prio3Sum {"bits":8}` (or `Prio3Count`) from Hush's
 /// `{"type":"Prio3Sum","bits":8}`.
 fn vdaf(spec: &hush_core::dap::VdafSpec) -> Result<String, String> {
