@@ -72,26 +72,15 @@ fn other_config_id(c: &HpkeCiphertext) -> HpkeCiphertext {
 
 #[test]
 fn bad_input_gets_a_clear_error_and_loses_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dep = Deployment::create(&tmp.path().join("dep"), MIN_BATCH);
-    let proxy = Proxy::start(Mode::Pass);
-    let helper = Aggregator::helper(
-        &dep,
-        &tmp.path().join("helper.db"),
-        &tmp.path().join("helper.log"),
-    );
-    proxy.set_target(helper.addr);
-    let leader_db = tmp.path().join("leader.db");
-    let leader = Aggregator::leader(
-        &dep,
-        &leader_db,
-        &tmp.path().join("leader.log"),
-        &proxy.url(),
-    );
+    let cluster = Cluster::new(MIN_BATCH, Mode::Pass);
+    let (dep, proxy) = (&cluster.dep, &cluster.proxy);
+    let helper = cluster.helper();
+    let leader_db = cluster.file("leader.db");
+    let leader = cluster.leader();
     let day = days_ago(1);
     let task = dep.task_index("tabs.opened");
     let task_id = dep.config.tasks[task].task_id;
-    let good: Vec<DapReport> = (0..3).flat_map(|i| device(&dep, &day, i)).collect();
+    let good: Vec<DapReport> = (0..3).flat_map(|i| device(dep, &day, i)).collect();
     let leader_api = leader.url(LEADER_BASE);
     let helper_api = format!("http://{}/", helper.addr);
     let upload_url = format!("{leader_api}tasks/{task_id}/reports");
@@ -239,12 +228,12 @@ fn bad_input_gets_a_clear_error_and_loses_nothing() {
     assert_eq!(doc["detail"], "Report share could not be decrypted.");
     // Times out of range: days ahead of the leader's clock, and too old.
     problem(
-        &put_report(&device(&dep, &days_ago(-2), 9)[0].body),
+        &put_report(&device(dep, &days_ago(-2), 9)[0].body),
         400,
         "reportTooEarly",
     );
     let doc = problem(
-        &put_report(&device(&dep, &days_ago(45), 9)[0].body),
+        &put_report(&device(dep, &days_ago(45), 9)[0].body),
         400,
         "reportRejected",
     );
@@ -258,7 +247,7 @@ fn bad_input_gets_a_clear_error_and_loses_nothing() {
     // The valid reports, one through each path.
     assert_eq!(upload_direct(&leader, &good[0]).0, 200);
     for r in &good[1..] {
-        assert_eq!(upload_ohttp(&leader, &dep, r).inner.status, 200);
+        assert_eq!(upload_ohttp(&leader, dep, r).inner.status, 200);
     }
 
     // ----- the gateway ---------------------------------------------------
@@ -349,31 +338,19 @@ fn bad_input_gets_a_clear_error_and_loses_nothing() {
             janus_messages::AggregationJobId::from([n; 16])
         )
     };
-    problem(
-        &http("PUT", &new_job(1), &[init_type], Some(&job.body)),
-        403,
-        "unauthorizedRequest",
-    );
-    problem(
-        &http(
-            "PUT",
-            &new_job(1),
-            &[init_type, ("authorization", &collector_token)],
-            Some(&job.body),
-        ),
-        403,
-        "unauthorizedRequest",
-    );
-    problem(
-        &http(
-            "PUT",
-            &new_job(1),
-            &[init_type, ("dap-auth-token", "not-the-token")],
-            Some(&job.body),
-        ),
-        403,
-        "unauthorizedRequest",
-    );
+    // No token, the collector's token, a wrong one: 403 each.
+    let wrong_tokens: [&[(&str, &str)]; 3] = [
+        &[init_type],
+        &[init_type, ("authorization", &collector_token)],
+        &[init_type, ("dap-auth-token", "not-the-token")],
+    ];
+    for headers in wrong_tokens {
+        problem(
+            &http("PUT", &new_job(1), headers, Some(&job.body)),
+            403,
+            "unauthorizedRequest",
+        );
+    }
     let auth = ("authorization", leader_token.as_str());
     problem(
         &http(
@@ -740,13 +717,13 @@ fn bad_input_gets_a_clear_error_and_loses_nothing() {
     let (status, _, _) = http("POST", &cj(1), &[collector], None);
     assert_eq!(status, 204);
     problem(
-        &put_report(&device(&dep, &day, 5)[0].body),
+        &put_report(&device(dep, &day, 5)[0].body),
         400,
         "reportRejected",
     );
 
     // Nothing was lost and nothing extra was kept: the same totals again.
-    let (code, lines, out) = collect(&dep, &leader, &day, 1, &["tabs.opened"]);
+    let (code, lines, out) = collect(dep, &leader, &day, 1, &["tabs.opened"]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(totals(&lines[0]), [1 + 2 + 3]);
     assert_eq!(lines[0]["report_count"], 3);

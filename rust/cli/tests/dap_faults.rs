@@ -65,46 +65,9 @@ fn assert_exact(dep: &Deployment, leader: &Aggregator, day: &str, valid: &[&Devi
     }
 }
 
-struct Setup {
-    tmp: tempfile::TempDir,
-    dep: Deployment,
-    proxy: Proxy,
-}
-
-impl Setup {
-    fn new(mode: Mode) -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let dep = Deployment::create(&tmp.path().join("dep"), MIN_BATCH);
-        Self {
-            tmp,
-            dep,
-            proxy: Proxy::start(mode),
-        }
-    }
-
-    fn file(&self, name: &str) -> std::path::PathBuf {
-        self.tmp.path().join(name)
-    }
-
-    fn helper(&self) -> Aggregator {
-        let h = Aggregator::helper(&self.dep, &self.file("helper.db"), &self.file("helper.log"));
-        self.proxy.set_target(h.addr);
-        h
-    }
-
-    fn leader(&self) -> Aggregator {
-        Aggregator::leader(
-            &self.dep,
-            &self.file("leader.db"),
-            &self.file("leader.log"),
-            &self.proxy.url(),
-        )
-    }
-}
-
 #[test]
 fn the_helper_down_during_aggregation_loses_nothing_and_counts_nothing_twice() {
-    let s = Setup::new(Mode::Down);
+    let s = Cluster::new(MIN_BATCH, Mode::Down);
     let day = days_ago(1);
     let devices: Vec<_> = (0..4).map(|i| device(&s.dep, &day, i)).collect();
     let reports = task_reports(&s.dep, &devices);
@@ -137,7 +100,7 @@ fn the_helper_down_during_aggregation_loses_nothing_and_counts_nothing_twice() {
 
 #[test]
 fn the_leader_killed_mid_job_resumes_and_the_helper_counts_the_job_once() {
-    let s = Setup::new(Mode::LoseAnswers);
+    let s = Cluster::new(MIN_BATCH, Mode::LoseAnswers);
     let day = days_ago(1);
     let devices: Vec<_> = (0..4).map(|i| device(&s.dep, &day, i)).collect();
     let reports = task_reports(&s.dep, &devices);
@@ -189,7 +152,7 @@ fn the_leader_killed_mid_job_resumes_and_the_helper_counts_the_job_once() {
 
 #[test]
 fn a_duplicated_report_counts_once_and_the_helper_refuses_a_replayed_id() {
-    let s = Setup::new(Mode::Pass);
+    let s = Cluster::new(MIN_BATCH, Mode::Pass);
     let day = days_ago(1);
     let devices: Vec<_> = (0..3).map(|i| device(&s.dep, &day, i)).collect();
     let reports = task_reports(&s.dep, &devices);
@@ -282,7 +245,7 @@ fn tampered(report: &DapReport, leader_side: bool) -> DapReport {
 
 #[test]
 fn a_tampered_share_is_refused_and_the_total_stays_right() {
-    let s = Setup::new(Mode::Pass);
+    let s = Cluster::new(MIN_BATCH, Mode::Pass);
     let day = days_ago(1);
     let devices: Vec<_> = (0..4).map(|i| device(&s.dep, &day, i)).collect();
     let honest = &devices[..3];
@@ -458,7 +421,7 @@ fn forged_report(dep: &Deployment, task: usize, first_bit: u128, day: &str) -> D
 
 #[test]
 fn a_forged_out_of_range_measurement_is_refused_by_preparation() {
-    let s = Setup::new(Mode::Pass);
+    let s = Cluster::new(MIN_BATCH, Mode::Pass);
     let day = days_ago(1);
     let devices: Vec<_> = (0..3).map(|i| device(&s.dep, &day, i)).collect();
     let task = s.dep.task_index("settings.switched");

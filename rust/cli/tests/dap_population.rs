@@ -98,8 +98,8 @@ fn small_fraction<T: Copy + Into<u128>>(v: &[T]) -> f64 {
 #[test]
 fn a_lone_device_is_hidden_below_the_threshold_and_counted_exactly_above_it() {
     let started = Instant::now();
-    let tmp = tempfile::tempdir().unwrap();
-    let dep = Deployment::create(&tmp.path().join("dep"), MIN_BATCH);
+    let cluster = Cluster::new(MIN_BATCH, Mode::Down);
+    let dep = &cluster.dep;
     let (big_day, small_day) = (days_ago(1), days_ago(2));
     let domain_task = dep.task_index("page.domain");
     let tabs_task = dep.task_index("tabs.opened");
@@ -114,7 +114,6 @@ fn a_lone_device_is_hidden_below_the_threshold_and_counted_exactly_above_it() {
     let mut big: Vec<DeviceDay> = Vec::new();
     let mut small: Vec<DeviceDay> = Vec::new();
     std::thread::scope(|s| {
-        let dep = &dep;
         let (big_day, small_day) = (&big_day, &small_day);
         let halves: Vec<_> = (0..2)
             .map(|h| {
@@ -152,16 +151,15 @@ fn a_lone_device_is_hidden_below_the_threshold_and_counted_exactly_above_it() {
 
     // The helper is down while everything is uploaded: the leader holds
     // every report's input share, and only that.
-    let proxy = Proxy::start(Mode::Down);
-    let (leader_db, helper_db) = (tmp.path().join("leader.db"), tmp.path().join("helper.db"));
-    let (leader_log, helper_log) = (tmp.path().join("leader.log"), tmp.path().join("helper.log"));
-    let leader = Aggregator::leader(&dep, &leader_db, &leader_log, &proxy.url());
+    let proxy = &cluster.proxy;
+    let (leader_db, helper_db) = (cluster.file("leader.db"), cluster.file("helper.db"));
+    let leader = cluster.leader();
     let reports: Vec<_> = big
         .iter()
         .chain(&small)
         .flat_map(|d| d.reports.iter().map(|r| r.report.clone()))
         .collect();
-    upload_all(&leader, &dep, reports.clone(), 2);
+    upload_all(&leader, dep, reports.clone(), 2);
     let uploaded = started.elapsed();
     assert_eq!(
         count_rows(&leader_db, "pending_reports"),
@@ -197,8 +195,7 @@ fn a_lone_device_is_hidden_below_the_threshold_and_counted_exactly_above_it() {
     assert_eq!(seen_lone, 3);
 
     // The helper comes up; the leader aggregates everything.
-    let helper = Aggregator::helper(&dep, &helper_db, &helper_log);
-    proxy.set_target(helper.addr);
+    let helper = cluster.helper();
     proxy.set_mode(Mode::Pass);
     eventually("aggregation", || {
         (count_rows(&leader_db, "pending_reports") == 0).then_some(())
@@ -206,7 +203,7 @@ fn a_lone_device_is_hidden_below_the_threshold_and_counted_exactly_above_it() {
     let aggregated = started.elapsed();
 
     // Below the threshold: refused for every task, no numbers anywhere.
-    let (code, lines, out) = collect(&dep, &leader, &small_day, 1, &[]);
+    let (code, lines, out) = collect(dep, &leader, &small_day, 1, &[]);
     assert_eq!(code, 2, "{out}");
     assert_eq!(lines.len(), dep.plan.tasks().len());
     for line in &lines {
@@ -265,9 +262,9 @@ fn a_lone_device_is_hidden_below_the_threshold_and_counted_exactly_above_it() {
     );
 
     // Above it: exact totals, the lone visit counted once.
-    let (code, lines, out) = collect(&dep, &leader, &big_day, 1, &[]);
+    let (code, lines, out) = collect(dep, &leader, &big_day, 1, &[]);
     assert_eq!(code, 0, "{out}");
-    let expected = expected_totals(&dep, &big.iter().collect::<Vec<_>>());
+    let expected = expected_totals(dep, &big.iter().collect::<Vec<_>>());
     for (line, want) in lines.iter().zip(&expected) {
         assert_eq!(line["report_count"], DEVICES as u64);
         assert_eq!(&totals(line), want, "{}", line["task"]);

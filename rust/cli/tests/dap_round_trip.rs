@@ -108,41 +108,30 @@ fn device(dep: &Deployment, day: &str, i: usize) -> DeviceDay {
 
 #[test]
 fn every_metric_type_totals_exactly_through_leader_and_helper() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dep = Deployment::create(&tmp.path().join("dep"), MIN_BATCH);
-    let proxy = Proxy::start(Mode::Pass);
-    let helper = Aggregator::helper(
-        &dep,
-        &tmp.path().join("helper.db"),
-        &tmp.path().join("helper.log"),
-    );
-    proxy.set_target(helper.addr);
-    let leader_db = tmp.path().join("leader.db");
-    let leader = Aggregator::leader(
-        &dep,
-        &leader_db,
-        &tmp.path().join("leader.log"),
-        &proxy.url(),
-    );
+    let cluster = Cluster::new(MIN_BATCH, Mode::Pass);
+    let (dep, proxy) = (&cluster.dep, &cluster.proxy);
+    let helper = cluster.helper();
+    let leader_db = cluster.file("leader.db");
+    let leader = cluster.leader();
 
     // Two days, each device reporting on both: a two-day batch interval
     // merges two batches on each side.
     let (d3, d2) = (days_ago(3), days_ago(2));
     let days: Vec<DeviceDay> = (0..DEVICES)
-        .flat_map(|i| [device(&dep, &d3, i), device(&dep, &d2, i + 100)])
+        .flat_map(|i| [device(dep, &d3, i), device(dep, &d2, i + 100)])
         .collect();
     let reports: Vec<_> = days
         .iter()
         .flat_map(|d| d.reports.iter().map(|r| r.report.clone()))
         .collect();
     assert_eq!(reports.len(), 2 * DEVICES * dep.plan.tasks().len());
-    let success = upload_ohttp(&leader, &dep, &reports[0]);
+    let success = upload_ohttp(&leader, dep, &reports[0]);
     assert_eq!(success.inner.status, 200);
-    upload_all(&leader, &dep, reports[1..].to_vec(), 2);
+    upload_all(&leader, dep, reports[1..].to_vec(), 2);
 
-    let (code, lines, out) = collect(&dep, &leader, &d3, 2, &[]);
+    let (code, lines, out) = collect(dep, &leader, &d3, 2, &[]);
     assert_eq!(code, 0, "{out}");
-    let expected = expected_totals(&dep, &days.iter().collect::<Vec<_>>());
+    let expected = expected_totals(dep, &days.iter().collect::<Vec<_>>());
     assert_eq!(lines.len(), dep.plan.tasks().len());
     for ((line, task), want) in lines.iter().zip(dep.plan.tasks()).zip(&expected) {
         assert_eq!(line["task"], task.name.as_str());
@@ -170,11 +159,11 @@ fn every_metric_type_totals_exactly_through_leader_and_helper() {
     }
 
     // The same interval again is the same query, with the same answer.
-    let (code, again, _) = collect(&dep, &leader, &d3, 2, &["tabs.opened"]);
+    let (code, again, _) = collect(dep, &leader, &d3, 2, &["tabs.opened"]);
     let tabs = dep.task_index("tabs.opened");
     assert_eq!((code, totals(&again[0])), (0, expected[tabs].clone()));
     // An overlapping interval is refused by the leader: no numbers.
-    let (code, overlap, _) = collect(&dep, &leader, &d2, 1, &["tabs.opened"]);
+    let (code, overlap, _) = collect(dep, &leader, &d2, 1, &["tabs.opened"]);
     assert_eq!(code, 2);
     assert_eq!(
         overlap[0]["refused"]["type"],
@@ -184,8 +173,8 @@ fn every_metric_type_totals_exactly_through_leader_and_helper() {
 
     // A late report for a collected day is refused, in a sealed answer as
     // long as a success (P9).
-    let late = device(&dep, &d2, 999);
-    let refused = upload_ohttp(&leader, &dep, &late.reports[tabs].report);
+    let late = device(dep, &d2, 999);
+    let refused = upload_ohttp(&leader, dep, &late.reports[tabs].report);
     assert_eq!(refused.inner.status, 400);
     assert_eq!(refused.content_type(), "application/problem+json");
     let doc: serde_json::Value = serde_json::from_slice(&refused.inner.content).unwrap();

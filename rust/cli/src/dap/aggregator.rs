@@ -2,7 +2,8 @@
 //! and the helper share (keys, tasks, batch rules, the clock).
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hush_core::dap::VdafSpec;
@@ -16,6 +17,7 @@ use super::deployment::{self, AggregatorFile, Role, AGGREGATOR_FORMAT};
 use super::hpke::Keypair;
 use super::http::{base_path, Request, Response};
 use super::problem::Problem;
+use super::sqlite::{Db, Writer};
 
 #[derive(Debug, Clone)]
 pub struct Task {
@@ -71,6 +73,31 @@ impl BatchRules {
 pub enum TimeRefusal {
     TooEarly,
     Expired,
+}
+
+/// What both aggregator processes take.
+#[derive(clap::Args)]
+pub struct ProcessArgs {
+    /// The aggregator's configuration (`leader/aggregator.json` or
+    /// `helper/aggregator.json` of `hush dap-setup`).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// SQLite database (created if missing).
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// Address to listen on; port 0 picks a free port (printed on stdout).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: SocketAddr,
+}
+
+impl ProcessArgs {
+    /// The configuration of `role`, and its store with `schema` (the role's
+    /// own tables, next to what both keep).
+    pub fn open(&self, role: Role, schema: &str) -> Result<(Aggregator, Db, Writer), String> {
+        let agg = Aggregator::load(&self.config, role)?;
+        let (db, writer) = Db::open(&self.db, &[super::batches::SCHEMA, schema])?;
+        Ok((agg, db, writer))
+    }
 }
 
 pub struct Aggregator {

@@ -191,6 +191,29 @@ pub fn require_media_type(req: &Request, media_type: &'static str) -> Result<(),
     }
 }
 
+/// A task's request body as the DAP message `T` (`what` names it in the
+/// `invalidMessage` problem otherwise).
+pub fn decode<T: janus_messages::codec::Decode>(
+    task_id: &TaskId,
+    body: &[u8],
+    what: &str,
+) -> Result<T, Problem> {
+    T::get_decoded(body)
+        .map_err(|_| Problem::invalid_message(task_id, &format!("the body is not a DAP-09 {what}")))
+}
+
+/// Prio3 takes no aggregation parameter: anything else is `invalidMessage`.
+pub fn no_aggregation_parameter(task_id: &TaskId, param: &[u8]) -> Result<(), Problem> {
+    if param.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::invalid_message(
+            task_id,
+            "Prio3 takes no aggregation parameter",
+        ))
+    }
+}
+
 /// What a server runs: the handler, and how large a body each request may
 /// have (read before the handler is called, so a limit can depend on the
 /// request's headers: the helper reads large bodies only from the leader).

@@ -12,10 +12,12 @@
 //! * [`collect`]: `hush collect`.
 //! * Shared: [`aggregator`] (a loaded configuration), [`http`] (resources
 //!   and server), [`peer`] (client), [`auth`], [`hpke`], [`prep`] (VDAF
-//!   preparation), [`checksum`], [`problem`], [`sqlite`].
+//!   preparation), [`batches`] (what both stores keep alike), [`checksum`],
+//!   [`problem`], [`sqlite`].
 
 pub mod aggregator;
 pub mod auth;
+pub mod batches;
 pub mod checksum;
 pub mod collect;
 pub mod deployment;

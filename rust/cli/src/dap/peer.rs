@@ -1,11 +1,10 @@
 //! The HTTP client the leader talks to the helper with, and the collector
-//! to the leader: blocking `ureq`, a timeout per request, no redirects, no
-//! proxy from the environment, no automatic headers; the auth token on
-//! every request. Plain HTTP unless built with the `tls` feature.
+//! to the leader: the uploader's `ureq` agent (a timeout per request, no
+//! redirects, no proxy from the environment, no automatic headers), with the
+//! auth token on every request. Plain HTTP unless built with the `tls`
+//! feature.
 
 use std::time::Duration;
-
-use ureq::config::AutoHeaderValue;
 
 use super::auth::AuthToken;
 use super::problem::{ReceivedProblem, PROBLEM_MEDIA_TYPE};
@@ -53,16 +52,7 @@ pub struct Peer {
 
 impl Peer {
     pub fn new(base: &str, token: AuthToken, timeout: Duration) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .proxy(None)
-            .user_agent(AutoHeaderValue::None)
-            .accept(AutoHeaderValue::None)
-            .accept_encoding(AutoHeaderValue::None)
-            .build()
-            .into();
+        let agent = crate::upload_client::agent(timeout);
         Self {
             agent,
             base: base.to_owned(),

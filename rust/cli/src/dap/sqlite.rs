@@ -51,8 +51,8 @@ impl Writer {
 
 impl Db {
     /// Opens (or creates) the database at `path` and applies `schema`
-    /// (idempotent `CREATE ... IF NOT EXISTS` statements).
-    pub fn open(path: &Path, schema: &str) -> Result<(Self, Writer), String> {
+    /// (idempotent `CREATE ... IF NOT EXISTS` statements, in parts).
+    pub fn open(path: &Path, schema: &[&str]) -> Result<(Self, Writer), String> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -63,7 +63,7 @@ impl Db {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )
-        .and_then(|()| conn.execute_batch(schema))
+        .and_then(|()| schema.iter().try_for_each(|part| conn.execute_batch(part)))
         .map_err(|e| format!("{}: {e}", path.display()))?;
         let (ops, rx) = mpsc::sync_channel::<Op>(4096);
         let handle = std::thread::Builder::new()

@@ -23,7 +23,9 @@ use hush_core::report::{Dropped, Errors, MetricValue, Report, REPORT_FORMAT};
 use hush_core::schema::Schema;
 use serde_json::Value;
 
-pub const HUSH: &str = env!("CARGO_BIN_EXE_hush");
+#[path = "../common/mod.rs"]
+mod common;
+pub use common::{wait_bounded, HUSH};
 /// The leader's DAP API lives under a path, the helper's at the root: both
 /// ways of mounting it are exercised.
 pub const LEADER_URL: &str = "https://leader.example/dap/";
@@ -86,6 +88,49 @@ impl Deployment {
             .iter()
             .position(|t| t.name == name)
             .unwrap()
+    }
+}
+
+/// A deployment in a temporary directory, with a proxy in front of where
+/// the helper will be: the leader reaches the helper through it.
+pub struct Cluster {
+    pub tmp: tempfile::TempDir,
+    pub dep: Deployment,
+    pub proxy: Proxy,
+}
+
+impl Cluster {
+    pub fn new(min_batch_size: u64, mode: Mode) -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let dep = Deployment::create(&tmp.path().join("dep"), min_batch_size);
+        Self {
+            tmp,
+            dep,
+            proxy: Proxy::start(mode),
+        }
+    }
+
+    /// A file in the temporary directory (`leader.db`, `helper.log`, ...).
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    /// Starts `hush helper` (`helper.db`, `helper.log`) behind the proxy.
+    pub fn helper(&self) -> Aggregator {
+        let h = Aggregator::helper(&self.dep, &self.file("helper.db"), &self.file("helper.log"));
+        self.proxy.set_target(h.addr);
+        h
+    }
+
+    /// Starts `hush leader` (`leader.db`, `leader.log`), reaching the helper
+    /// through the proxy.
+    pub fn leader(&self) -> Aggregator {
+        Aggregator::leader(
+            &self.dep,
+            &self.file("leader.db"),
+            &self.file("leader.log"),
+            &self.proxy.url(),
+        )
     }
 }
 
@@ -200,13 +245,7 @@ impl Aggregator {
 
     fn terminate(&mut self, signal: &str) -> ExitStatus {
         let mut child = self.child.take().expect("running");
-        let ok = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(child.id().to_string())
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -{signal}");
+        common::signal(&child, signal);
         wait_bounded(&mut child, Duration::from_secs(30))
     }
 }
@@ -222,20 +261,6 @@ impl Drop for Aggregator {
 
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
-}
-
-pub fn wait_bounded(child: &mut Child, limit: Duration) -> ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("process {} did not exit within {limit:?}", child.id());
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
 }
 
 /// A day's aggregates, as a closed window would hand them to the DAP client.
@@ -550,11 +575,14 @@ pub fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-/// Rows of `table` in an aggregator's database (read while it runs: WAL).
+/// An aggregator's database, read-only (while it runs, too: WAL).
+fn read_only(db: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
+}
+
+/// Rows of `table` in an aggregator's database.
 pub fn count_rows(db: &Path, table: &str) -> u64 {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
+    let conn = read_only(db);
     conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
         .unwrap()
 }
@@ -562,9 +590,7 @@ pub fn count_rows(db: &Path, table: &str) -> u64 {
 /// Every table of a database, every row, every column, as bytes (integers
 /// as their decimal text), in the order SQLite returns them.
 pub fn dump(db: &Path) -> BTreeMap<String, Vec<Vec<Vec<u8>>>> {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
+    let conn = read_only(db);
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
         .unwrap()
@@ -600,9 +626,7 @@ pub fn dump(db: &Path) -> BTreeMap<String, Vec<Vec<Vec<u8>>>> {
 
 /// The column names of `table`, in order.
 pub fn columns(db: &Path, table: &str) -> Vec<String> {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
+    let conn = read_only(db);
     let mut s = conn
         .prepare(&format!("PRAGMA table_info({table})"))
         .unwrap();

@@ -23,8 +23,6 @@
 pub mod store;
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -44,10 +42,12 @@ use ring::digest::{digest, SHA256};
 use super::aggregator::{self, Aggregator, TimeRefusal};
 use super::deployment::Role as AggregatorRole;
 use super::hpke::{self, application_info, Label};
-use super::http::{self, require_media_type, PathError, Request, Resource, Response};
+use super::http::{
+    self, decode, no_aggregation_parameter, require_media_type, PathError, Request, Resource,
+    Response,
+};
 use super::prep::{self, Input};
 use super::problem::Problem;
-use super::sqlite::Db;
 use store::{HelperStore, InitEntry, InitOutcome, ShareRefused, Verdict};
 
 /// An aggregation-init request may be this large (a leader's job of a few
@@ -57,18 +57,8 @@ const MAX_OTHER: usize = 1024 * 1024;
 /// How often old report ids are forgotten, in aggregation jobs.
 const GC_EVERY_JOBS: u64 = 1000;
 
-#[derive(clap::Args)]
-pub struct Args {
-    /// The helper's configuration (`helper/aggregator.json` of `hush dap-setup`).
-    #[arg(long, value_name = "FILE")]
-    config: PathBuf,
-    /// SQLite database (created if missing).
-    #[arg(long, value_name = "FILE")]
-    db: PathBuf,
-    /// Address to listen on; port 0 picks a free port (printed on stdout).
-    #[arg(long, value_name = "ADDR:PORT")]
-    listen: SocketAddr,
-}
+/// `hush helper` takes only what every aggregator process takes.
+pub type Args = aggregator::ProcessArgs;
 
 #[derive(Default)]
 struct Stats {
@@ -176,19 +166,9 @@ impl Helper {
         req: &Request,
     ) -> Result<Response, Problem> {
         let task_id = task.id;
-        let request =
-            AggregationJobInitializeReq::<TimeInterval>::get_decoded(&req.body).map_err(|_| {
-                Problem::invalid_message(
-                    &task_id,
-                    "the body is not a DAP-09 AggregationJobInitializeReq",
-                )
-            })?;
-        if !request.aggregation_parameter().is_empty() {
-            return Err(Problem::invalid_message(
-                &task_id,
-                "Prio3 takes no aggregation parameter",
-            ));
-        }
+        let request: AggregationJobInitializeReq<TimeInterval> =
+            decode(&task_id, &req.body, "AggregationJobInitializeReq")?;
+        no_aggregation_parameter(&task_id, request.aggregation_parameter())?;
         let inits = request.prepare_inits();
         if inits.is_empty() {
             return Err(Problem::invalid_message(
@@ -359,12 +339,8 @@ impl Helper {
         req: &Request,
     ) -> Result<Response, Problem> {
         let task_id = task.id;
-        let request = AggregationJobContinueReq::get_decoded(&req.body).map_err(|_| {
-            Problem::invalid_message(
-                &task_id,
-                "the body is not a DAP-09 AggregationJobContinueReq",
-            )
-        })?;
+        let request: AggregationJobContinueReq =
+            decode(&task_id, &req.body, "AggregationJobContinueReq")?;
         let step = request.step();
         if step == AggregationJobStep::from(0) {
             return Err(Problem::invalid_message(
@@ -409,15 +385,9 @@ impl Helper {
     /// `POST tasks/{id}/aggregate_shares` (DAP-09 §4.6.3).
     fn aggregate_share(&self, task: &aggregator::Task, req: &Request) -> Result<Response, Problem> {
         let task_id = task.id;
-        let request = AggregateShareReq::<TimeInterval>::get_decoded(&req.body).map_err(|_| {
-            Problem::invalid_message(&task_id, "the body is not a DAP-09 AggregateShareReq")
-        })?;
-        if !request.aggregation_parameter().is_empty() {
-            return Err(Problem::invalid_message(
-                &task_id,
-                "Prio3 takes no aggregation parameter",
-            ));
-        }
+        let request: AggregateShareReq<TimeInterval> =
+            decode(&task_id, &req.body, "AggregateShareReq")?;
+        no_aggregation_parameter(&task_id, request.aggregation_parameter())?;
         let interval = *request.batch_selector().batch_interval();
         let rules = self.agg.rules;
         if !rules.valid_interval(&interval) {
@@ -425,7 +395,7 @@ impl Helper {
         }
         let collector = self.agg.collector_hpke_config.clone();
         let spec = task.vdaf.clone();
-        let seal = move |sum: store::BatchSum| -> Option<Vec<u8>> {
+        let seal = move |sum: super::batches::Sum| -> Option<Vec<u8>> {
             let refs: Vec<&[u8]> = sum.shares.iter().map(Vec::as_slice).collect();
             let share = prep::merge(&spec, &refs).ok()?;
             let aad = AggregateShareAad::new(
@@ -502,8 +472,7 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 }
 
 pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
-    let agg = Aggregator::load(&args.config, AggregatorRole::Helper)?;
-    let (db, writer) = Db::open(&args.db, store::SCHEMA)?;
+    let (agg, db, writer) = args.open(AggregatorRole::Helper, store::SCHEMA)?;
     let helper = Arc::new(Helper {
         agg,
         store: HelperStore::new(db),

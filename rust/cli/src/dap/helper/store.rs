@@ -1,12 +1,13 @@
 //! The helper's SQLite store. What it holds, and nothing else:
 //!
-//! * `report_ids`: per task, every report id it saw in an aggregation job
-//!   and the report's time, for replay protection;
+//! * `report_ids` ([`batches`]): per task, every report id it saw in an
+//!   aggregation job and the report's time, for replay protection;
 //! * `aggregation_jobs`: per job, the step it is at, the SHA-256 of the
 //!   leader's last request and the helper's answer to it, so a request sent
 //!   again gets the same answer and counts nothing twice;
-//! * `batch_aggregations`: per task and time-precision batch, the helper's
-//!   aggregate share, the report count and the report-id checksum;
+//! * `batch_aggregations` ([`batches`]): per task and time-precision batch,
+//!   the helper's aggregate share, the report count and the report-id
+//!   checksum;
 //! * `aggregate_share_jobs`: each batch interval it released an aggregate
 //!   share for (sealed to the collector), so it is released once.
 //!
@@ -14,19 +15,15 @@
 //! their sum is kept. No address, header or arrival time.
 
 use janus_messages::{AggregationJobId, PrepareError, TaskId};
-use rusqlite::{params, OptionalExtension as _, Transaction};
+use rusqlite::{params, Connection, OptionalExtension as _, Transaction};
 
+use crate::dap::batches;
 use crate::dap::checksum::{self, Checksum};
 use crate::dap::prep::Prepared;
 use crate::dap::sqlite::{Db, DbGone};
 
+/// The helper's own tables, next to [`batches::SCHEMA`].
 pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS report_ids (
-    task_id   BLOB NOT NULL,
-    report_id BLOB NOT NULL,
-    time      INTEGER NOT NULL,
-    PRIMARY KEY (task_id, report_id)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS aggregation_jobs (
     task_id      BLOB NOT NULL,
     job_id       BLOB NOT NULL,
@@ -35,14 +32,6 @@ CREATE TABLE IF NOT EXISTS aggregation_jobs (
     response     BLOB NOT NULL,  -- the encoded AggregationJobResp it got
     time         INTEGER NOT NULL,  -- the latest report time in the job
     PRIMARY KEY (task_id, job_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS batch_aggregations (
-    task_id         BLOB NOT NULL,
-    batch_start     INTEGER NOT NULL,
-    aggregate_share BLOB NOT NULL,
-    report_count    INTEGER NOT NULL,
-    checksum        BLOB NOT NULL,
-    PRIMARY KEY (task_id, batch_start)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS aggregate_share_jobs (
     task_id         BLOB NOT NULL,
@@ -99,13 +88,6 @@ pub enum ShareRefused {
     Db,
 }
 
-/// A batch interval's aggregation, as the helper holds it.
-pub struct BatchSum {
-    pub report_count: u64,
-    pub checksum: Checksum,
-    pub shares: Vec<Vec<u8>>,
-}
-
 #[derive(Clone)]
 pub struct HelperStore {
     db: Db,
@@ -121,24 +103,8 @@ impl HelperStore {
         task_id: TaskId,
         job_id: AggregationJobId,
     ) -> Result<Option<KnownJob>, DbGone> {
-        self.db.call(move |conn| {
-            conn.query_row(
-                "SELECT step, request_hash, response FROM aggregation_jobs
-                 WHERE task_id = ?1 AND job_id = ?2",
-                params![t(&task_id), job_id.as_ref()],
-                |r| {
-                    let hash: Vec<u8> = r.get(1)?;
-                    Ok(KnownJob {
-                        step: r.get(0)?,
-                        request_hash: checksum::from_slice(&hash),
-                        response: r.get(2)?,
-                    })
-                },
-            )
-            .optional()
-            .ok()
-            .flatten()
-        })
+        self.db
+            .call(move |conn| known_job(conn, t(&task_id), &job_id).flatten())
     }
 
     /// Records a new job in one transaction: every report id (a replayed one
@@ -168,17 +134,10 @@ impl HelperStore {
                 }
                 let mut verdicts = Vec::with_capacity(entries.len());
                 // Prepared reports by batch: (batch, prepared indices, report ids).
-                let mut batches: Vec<(u64, Vec<usize>, Vec<[u8; 16]>)> = Vec::new();
+                let mut by_batch: Vec<(u64, Vec<usize>, Vec<[u8; 16]>)> = Vec::new();
                 for e in &entries {
                     let collected = batch_collected(&tx, task, e.time).ok()?;
-                    let new = tx
-                        .execute(
-                            "INSERT INTO report_ids (task_id, report_id, time) VALUES (?1, ?2, ?3)
-                         ON CONFLICT DO NOTHING",
-                            params![task, &e.report_id[..], e.time],
-                        )
-                        .ok()?
-                        == 1;
+                    let new = batches::record_report_id(&tx, task, &e.report_id, e.time).ok()?;
                     let verdict = match e.prepared {
                         _ if collected => Verdict::Reject(PrepareError::BatchCollected),
                         _ if !new => Verdict::Reject(PrepareError::ReportReplayed),
@@ -187,12 +146,12 @@ impl HelperStore {
                             Err(err) => Verdict::Reject(err),
                             Ok(_) => {
                                 let batch = e.time - e.time % time_precision;
-                                match batches.iter_mut().find(|b| b.0 == batch) {
+                                match by_batch.iter_mut().find(|b| b.0 == batch) {
                                     Some(b) => {
                                         b.1.push(i);
                                         b.2.push(e.report_id);
                                     }
-                                    None => batches.push((batch, vec![i], vec![e.report_id])),
+                                    None => by_batch.push((batch, vec![i], vec![e.report_id])),
                                 }
                                 Verdict::Continue(i)
                             }
@@ -200,8 +159,10 @@ impl HelperStore {
                     };
                     verdicts.push(verdict);
                 }
-                for (batch, indices, ids) in &batches {
-                    add_to_batch(&tx, task, *batch, prepared.as_ref(), indices, ids)?;
+                for (batch, indices, ids) in &by_batch {
+                    batches::add(&tx, task, *batch, ids, |prior| {
+                        prepared.aggregate(indices, prior).ok()
+                    })?;
                 }
                 let response = respond(&verdicts, prepared.as_ref())?;
                 let latest = entries.iter().map(|e| e.time).max().unwrap_or(0);
@@ -254,7 +215,7 @@ impl HelperStore {
         peer_count: u64,
         peer_checksum: Checksum,
         min_batch_size: u64,
-        seal: impl FnOnce(BatchSum) -> Option<Vec<u8>> + Send + 'static,
+        seal: impl FnOnce(batches::Sum) -> Option<Vec<u8>> + Send + 'static,
     ) -> Result<Vec<u8>, ShareRefused> {
         self.db
             .call(move |conn| -> Result<Vec<u8>, ShareRefused> {
@@ -293,7 +254,7 @@ impl HelperStore {
                 if overlap {
                     return Err(ShareRefused::Overlap);
                 }
-                let sum = batch_sum(&tx, task, start, end).map_err(db)?;
+                let sum = batches::sum(&tx, task, start, end).map_err(db)?;
                 if sum.report_count < min_batch_size {
                     return Err(ShareRefused::TooFew);
                 }
@@ -320,7 +281,7 @@ impl HelperStore {
     /// Forgets report ids (and finished jobs) too old to matter.
     pub fn forget_before(&self, before: u64) -> Result<(), DbGone> {
         self.db.call(move |conn| {
-            let _ = conn.execute("DELETE FROM report_ids WHERE time < ?1", params![before]);
+            batches::forget_report_ids(conn, before);
             let _ = conn.execute(
                 "DELETE FROM aggregation_jobs WHERE time < ?1",
                 params![before],
@@ -329,12 +290,13 @@ impl HelperStore {
     }
 }
 
+/// The job's record, if any (`None`: the query failed).
 fn known_job(
-    tx: &Transaction<'_>,
+    conn: &Connection,
     task: &[u8],
     job_id: &AggregationJobId,
 ) -> Option<Option<KnownJob>> {
-    tx.query_row(
+    conn.query_row(
         "SELECT step, request_hash, response FROM aggregation_jobs WHERE task_id = ?1 AND job_id = ?2",
         params![task, job_id.as_ref()],
         |r| {
@@ -358,73 +320,4 @@ fn batch_collected(tx: &Transaction<'_>, task: &[u8], time: u64) -> rusqlite::Re
         params![task, time],
         |r| r.get(0),
     )
-}
-
-fn add_to_batch(
-    tx: &Transaction<'_>,
-    task: &[u8],
-    batch: u64,
-    prepared: &dyn Prepared,
-    indices: &[usize],
-    ids: &[[u8; 16]],
-) -> Option<()> {
-    let prior: Option<(Vec<u8>, u64, Vec<u8>)> = tx
-        .query_row(
-            "SELECT aggregate_share, report_count, checksum FROM batch_aggregations
-             WHERE task_id = ?1 AND batch_start = ?2",
-            params![task, batch],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()
-        .ok()?;
-    let share = prepared
-        .aggregate(indices, prior.as_ref().map(|p| p.0.as_slice()))
-        .ok()?;
-    let count = prior.as_ref().map_or(0, |p| p.1) + indices.len() as u64;
-    let sum = checksum::combine(
-        &prior
-            .as_ref()
-            .map_or([0; 32], |p| checksum::from_slice(&p.2)),
-        &checksum::of_reports(ids),
-    );
-    tx.execute(
-        "INSERT INTO batch_aggregations (task_id, batch_start, aggregate_share, report_count, checksum)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (task_id, batch_start) DO UPDATE SET aggregate_share = excluded.aggregate_share,
-           report_count = excluded.report_count, checksum = excluded.checksum",
-        params![task, batch, share, count, &sum[..]],
-    )
-    .ok()?;
-    Some(())
-}
-
-fn batch_sum(
-    tx: &Transaction<'_>,
-    task: &[u8],
-    start: u64,
-    end: u64,
-) -> rusqlite::Result<BatchSum> {
-    let mut s = tx.prepare(
-        "SELECT aggregate_share, report_count, checksum FROM batch_aggregations
-         WHERE task_id = ?1 AND batch_start >= ?2 AND batch_start < ?3",
-    )?;
-    let mut sum = BatchSum {
-        report_count: 0,
-        checksum: [0; 32],
-        shares: Vec::new(),
-    };
-    let rows = s.query_map(params![task, start, end], |r| {
-        Ok((
-            r.get::<_, Vec<u8>>(0)?,
-            r.get::<_, u64>(1)?,
-            r.get::<_, Vec<u8>>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (share, count, cs) = row?;
-        sum.report_count += count;
-        sum.checksum = checksum::combine(&sum.checksum, &checksum::from_slice(&cs));
-        sum.shares.push(share);
-    }
-    Ok(sum)
 }

@@ -15,7 +15,6 @@
 
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Method, StatusCode};
-use janus_messages::codec::Decode as _;
 use janus_messages::problem_type::DapProblemType;
 use janus_messages::query_type::TimeInterval;
 use janus_messages::{Collection, CollectionJobId, CollectionReq, TaskId};
@@ -23,7 +22,7 @@ use janus_messages::{Collection, CollectionJobId, CollectionReq, TaskId};
 use super::store::{CollectionState, CreateRefused};
 use super::Leader;
 use crate::dap::aggregator::interval_bounds;
-use crate::dap::http::{require_media_type, Request, Response};
+use crate::dap::http::{decode, no_aggregation_parameter, require_media_type, Request, Response};
 use crate::dap::problem::Problem;
 
 pub fn handle(
@@ -66,16 +65,8 @@ fn create(
     job_id: CollectionJobId,
     req: &Request,
 ) -> Result<Response, Problem> {
-    let request = CollectionReq::<TimeInterval>::get_decoded(&req.body).map_err(|_| {
-        Problem::invalid_message(&task_id, "the body is not a DAP-09 CollectionReq")
-    })?;
-    // Prio3's aggregation parameter is empty.
-    if !request.aggregation_parameter().is_empty() {
-        return Err(Problem::invalid_message(
-            &task_id,
-            "Prio3 takes no aggregation parameter",
-        ));
-    }
+    let request: CollectionReq<TimeInterval> = decode(&task_id, &req.body, "CollectionReq")?;
+    no_aggregation_parameter(&task_id, request.aggregation_parameter())?;
     let interval = request.query().batch_interval();
     let rules = leader.agg.rules;
     if !rules.valid_interval(interval) {

@@ -25,10 +25,10 @@ use janus_messages::{
 
 use super::store::{BatchReadiness, CollectionWork, JobRef, JobResult, LeaderStore};
 use super::Leader;
-use crate::dap::aggregator;
 use crate::dap::hpke::{self, application_info, Label};
 use crate::dap::peer::{Answer, Peer};
 use crate::dap::prep::{self, Input};
+use crate::dap::{aggregator, batches};
 
 /// Most reports in one aggregation job.
 pub const MAX_JOB_SIZE: usize = 500;
@@ -273,25 +273,22 @@ impl Driver {
             );
             return Step::Done;
         };
-        let readiness = match self
-            .store()
-            .batch_readiness(work.clone(), rules.time_precision)
-        {
+        let readiness = match self.store().batch_readiness(work.clone()) {
             Ok(r) => r,
             Err(_) => return Step::Later,
         };
-        let (report_count, checksum, shares, span) = match readiness {
+        let batches::Sum {
+            report_count,
+            checksum,
+            shares,
+            span,
+        } = match readiness {
             BatchReadiness::Waiting => return Step::Done,
             BatchReadiness::Finished(collection) => {
                 let _ = self.store().finish_collection(work, Ok(collection));
                 return Step::Done;
             }
-            BatchReadiness::Ready {
-                report_count,
-                checksum,
-                shares,
-                span,
-            } => (report_count, checksum, shares, span),
+            BatchReadiness::Ready(sum) => sum,
         };
         let fail = |problem: &str| {
             let _ = self
@@ -358,7 +355,8 @@ impl Driver {
         let Some(sealed) = sealed else {
             return fail("sealing the leader's aggregate share failed");
         };
-        let (first, end) = span.unwrap_or((start, start + rules.time_precision));
+        let (first, last) = span.unwrap_or((start, start));
+        let end = last + rules.time_precision;
         let Ok(span) = Interval::new(
             Time::from_seconds_since_epoch(first),
             DapDuration::from_seconds(end - first),

@@ -12,7 +12,6 @@ pub mod driver;
 pub mod store;
 pub mod upload;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -20,13 +19,12 @@ use std::time::Duration;
 
 use hyper::{Method, StatusCode};
 
-use super::aggregator::Aggregator;
+use super::aggregator::{Aggregator, ProcessArgs};
 use super::deployment::Role;
 use super::http::{self, PathError, Request, Resource, Response};
 use super::ohttp_front::{self, OhttpFront};
 use super::peer::Peer;
 use super::problem::Problem;
-use super::sqlite::Db;
 use store::LeaderStore;
 
 /// An upload body may be this large: a day's largest report (the page
@@ -37,15 +35,8 @@ const MAX_OTHER: usize = 64 * 1024;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The leader's configuration (`leader/aggregator.json` of `hush dap-setup`).
-    #[arg(long, value_name = "FILE")]
-    config: PathBuf,
-    /// SQLite database (created if missing).
-    #[arg(long, value_name = "FILE")]
-    db: PathBuf,
-    /// Address to listen on; port 0 picks a free port (printed on stdout).
-    #[arg(long, value_name = "ADDR:PORT")]
-    listen: SocketAddr,
+    #[command(flatten)]
+    process: ProcessArgs,
     /// OHTTP gateway key directory (`leader/ohttp/`): serves `/ohttp-keys`
     /// and `/gateway` in front of the upload endpoint.
     #[arg(long, value_name = "DIR")]
@@ -158,7 +149,7 @@ impl http::Service for Leader {
 }
 
 pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
-    let agg = Aggregator::load(&args.config, Role::Leader)?;
+    let (agg, db, writer) = args.process.open(Role::Leader, store::SCHEMA)?;
     let front = args
         .ohttp_keys
         .as_deref()
@@ -175,7 +166,6 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
     if http::base_path(&helper_url).is_none() {
         return Err("--helper-url must be an http(s) URL ending in '/'".into());
     }
-    let (db, writer) = Db::open(&args.db, store::SCHEMA)?;
     let leader = Arc::new(Leader {
         agg,
         store: LeaderStore::new(db),
@@ -197,7 +187,7 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
         .name("dap-driver".into())
         .spawn(move || driver.run())
         .map_err(|e| format!("cannot start the aggregation driver: {e}"))?;
-    let served = http::run(Arc::clone(&leader), args.listen);
+    let served = http::run(Arc::clone(&leader), args.process.listen);
     stop.store(true, Ordering::Relaxed);
     // A request to the helper in flight may take its timeout; the store is
     // transactional, so leaving it behind loses nothing.

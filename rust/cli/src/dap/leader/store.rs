@@ -1,15 +1,16 @@
 //! The leader's SQLite store. What it holds, and nothing else:
 //!
-//! * `report_ids`: per task, every report id it accepted and the report's
-//!   time (a UTC day), for replay protection, until the report would be too
-//!   old to be accepted anyway;
+//! * `report_ids` ([`batches`]): per task, every report id it accepted and
+//!   the report's time (a UTC day), for replay protection, until the report
+//!   would be too old to be accepted anyway;
 //! * `pending_reports`: a report waiting to be aggregated: its public share,
 //!   the leader's input share (a secret share: alone it says nothing about
 //!   the measurement) and the helper's input share still sealed to the
 //!   helper. Deleted as soon as its aggregation job finishes;
 //! * `aggregation_jobs`: the jobs in progress (a job's reports name it);
-//! * `batch_aggregations`: per task and time-precision batch, the leader's
-//!   aggregate share, the report count and the report-id checksum;
+//! * `batch_aggregations` ([`batches`]): per task and time-precision batch,
+//!   the leader's aggregate share, the report count and the report-id
+//!   checksum;
 //! * `collection_jobs`: the collector's requests and, once finished, the
 //!   encoded `Collection` (both aggregate shares sealed to the collector).
 //!
@@ -20,16 +21,11 @@
 use janus_messages::{AggregationJobId, CollectionJobId, TaskId};
 use rusqlite::{params, OptionalExtension as _, Transaction};
 
-use crate::dap::checksum::{self, Checksum};
+use crate::dap::batches;
 use crate::dap::sqlite::{Db, DbGone};
 
+/// The leader's own tables, next to [`batches::SCHEMA`].
 pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS report_ids (
-    task_id   BLOB NOT NULL,
-    report_id BLOB NOT NULL,
-    time      INTEGER NOT NULL,
-    PRIMARY KEY (task_id, report_id)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pending_reports (
     task_id      BLOB NOT NULL,
     report_id    BLOB NOT NULL,
@@ -48,14 +44,6 @@ CREATE TABLE IF NOT EXISTS aggregation_jobs (
     job_id      BLOB NOT NULL,
     batch_start INTEGER NOT NULL,
     PRIMARY KEY (task_id, job_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS batch_aggregations (
-    task_id         BLOB NOT NULL,
-    batch_start     INTEGER NOT NULL,
-    aggregate_share BLOB NOT NULL,
-    report_count    INTEGER NOT NULL,
-    checksum        BLOB NOT NULL,
-    PRIMARY KEY (task_id, batch_start)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS collection_jobs (
     task_id        BLOB NOT NULL,
@@ -145,14 +133,8 @@ pub enum BatchReadiness {
     Waiting,
     /// Another collection job over the same interval already finished.
     Finished(Vec<u8>),
-    Ready {
-        report_count: u64,
-        checksum: Checksum,
-        /// The leader's aggregate shares of the interval's batches.
-        shares: Vec<Vec<u8>>,
-        /// The first and last batch with reports.
-        span: Option<(u64, u64)>,
-    },
+    /// The interval's batches, every report in them aggregated.
+    Ready(batches::Sum),
 }
 
 #[derive(Clone)]
@@ -191,12 +173,13 @@ impl LeaderStore {
                 if db_err(collected(tx, &task_id, r.time))? {
                     return Err(UploadRefused::IntervalCollected);
                 }
-                let new = db_err(tx.execute(
-                    "INSERT INTO report_ids (task_id, report_id, time) VALUES (?1, ?2, ?3)
-                     ON CONFLICT DO NOTHING",
-                    params![t(&task_id), &r.report_id[..], r.time],
+                let new = db_err(batches::record_report_id(
+                    tx,
+                    t(&task_id),
+                    &r.report_id,
+                    r.time,
                 ))?;
-                if new == 0 {
+                if !new {
                     return Ok(Stored::Duplicate);
                 }
                 db_err(tx.execute(
@@ -324,30 +307,9 @@ impl LeaderStore {
                     return None;
                 }
                 if let Some(delta) = &result.aggregate_share {
-                    let prior: Option<(Vec<u8>, u64, Vec<u8>)> = tx
-                        .query_row(
-                            "SELECT aggregate_share, report_count, checksum FROM batch_aggregations
-                             WHERE task_id = ?1 AND batch_start = ?2",
-                            params![task, job.batch_start],
-                            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                        )
-                        .optional()
-                        .ok()?;
-                    let share = merge(prior.as_ref().map(|p| p.0.as_slice()), delta)?;
-                    let count = prior.as_ref().map_or(0, |p| p.1) + result.accepted.len() as u64;
-                    let sum = checksum::combine(
-                        &prior.as_ref().map_or([0; 32], |p| checksum::from_slice(&p.2)),
-                        &checksum::of_reports(&result.accepted),
-                    );
-                    tx.execute(
-                        "INSERT INTO batch_aggregations (task_id, batch_start, aggregate_share,
-                           report_count, checksum) VALUES (?1, ?2, ?3, ?4, ?5)
-                         ON CONFLICT (task_id, batch_start) DO UPDATE SET
-                           aggregate_share = excluded.aggregate_share,
-                           report_count = excluded.report_count, checksum = excluded.checksum",
-                        params![task, job.batch_start, share, count, &sum[..]],
-                    )
-                    .ok()?;
+                    batches::add(&tx, task, job.batch_start, &result.accepted, |prior| {
+                        merge(prior, delta)
+                    })?;
                 }
                 tx.execute(
                     "DELETE FROM pending_reports WHERE task_id = ?1 AND job_id = ?2",
@@ -368,10 +330,8 @@ impl LeaderStore {
     /// Forgets report ids no report old enough to match could still be
     /// accepted for.
     pub fn forget_report_ids(&self, before: u64) -> Result<usize, DbGone> {
-        self.db.call(move |conn| {
-            conn.execute("DELETE FROM report_ids WHERE time < ?1", params![before])
-                .unwrap_or(0)
-        })
+        self.db
+            .call(move |conn| batches::forget_report_ids(conn, before))
     }
 
     /// Creates collection job `job_id` over `interval` (`(start, duration)`,
@@ -512,11 +472,7 @@ impl LeaderStore {
     }
 
     /// Whether the interval of `work` can be collected now, and with what.
-    pub fn batch_readiness(
-        &self,
-        work: CollectionWork,
-        time_precision: u64,
-    ) -> Result<BatchReadiness, DbGone> {
+    pub fn batch_readiness(&self, work: CollectionWork) -> Result<BatchReadiness, DbGone> {
         self.db.call(move |conn| {
             let task = t(&work.task_id);
             let (start, duration) = work.interval;
@@ -543,36 +499,7 @@ impl LeaderStore {
                 if waiting {
                     return Ok(BatchReadiness::Waiting);
                 }
-                let mut s = conn.prepare(
-                    "SELECT batch_start, aggregate_share, report_count, checksum
-                     FROM batch_aggregations WHERE task_id = ?1
-                       AND batch_start >= ?2 AND batch_start < ?3 ORDER BY batch_start",
-                )?;
-                let mut report_count = 0;
-                let mut sum = [0u8; 32];
-                let mut shares = Vec::new();
-                let mut span: Option<(u64, u64)> = None;
-                let rows = s.query_map(params![task, start, end], |r| {
-                    Ok((
-                        r.get::<_, u64>(0)?,
-                        r.get::<_, Vec<u8>>(1)?,
-                        r.get::<_, u64>(2)?,
-                        r.get::<_, Vec<u8>>(3)?,
-                    ))
-                })?;
-                for row in rows {
-                    let (batch, share, count, cs) = row?;
-                    report_count += count;
-                    sum = checksum::combine(&sum, &checksum::from_slice(&cs));
-                    shares.push(share);
-                    span = Some((span.map_or(batch, |s| s.0), batch + time_precision));
-                }
-                Ok(BatchReadiness::Ready {
-                    report_count,
-                    checksum: sum,
-                    shares,
-                    span,
-                })
+                Ok(BatchReadiness::Ready(batches::sum(conn, task, start, end)?))
             };
             read().unwrap_or(BatchReadiness::Waiting)
         })
@@ -610,12 +537,7 @@ fn count_reports(
     start: u64,
     end: u64,
 ) -> rusqlite::Result<u64> {
-    let aggregated: u64 = tx.query_row(
-        "SELECT COALESCE(SUM(report_count), 0) FROM batch_aggregations
-         WHERE task_id = ?1 AND batch_start >= ?2 AND batch_start < ?3",
-        params![t(task_id), start, end],
-        |r| r.get(0),
-    )?;
+    let aggregated = batches::sum(tx, t(task_id), start, end)?.report_count;
     let pending: u64 = tx.query_row(
         "SELECT COUNT(*) FROM pending_reports WHERE task_id = ?1 AND time >= ?2 AND time < ?3",
         params![t(task_id), start, end],

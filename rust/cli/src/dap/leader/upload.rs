@@ -17,7 +17,7 @@ use super::store::{PendingReport, Stored, UploadRefused};
 use super::Leader;
 use crate::dap::aggregator::{self, TimeRefusal};
 use crate::dap::hpke::{application_info, Label};
-use crate::dap::http::{require_media_type, Request, Response};
+use crate::dap::http::{decode, require_media_type, Request, Response};
 use crate::dap::prep;
 use crate::dap::problem::Problem;
 
@@ -43,8 +43,7 @@ fn accept(leader: &Leader, task_id: TaskId, req: &Request) -> Result<(), Problem
         .agg
         .task(&task_id)
         .ok_or_else(|| Problem::unrecognized_task(&task_id))?;
-    let report = Report::get_decoded(&req.body)
-        .map_err(|_| Problem::invalid_message(&task_id, "the body is not a DAP-09 Report"))?;
+    let report: Report = decode(&task_id, &req.body, "Report")?;
     let metadata = report.metadata();
     let time = metadata.time().as_seconds_since_epoch();
     match leader.agg.rules.check_time(time, aggregator::now()) {
