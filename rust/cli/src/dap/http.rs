@@ -159,6 +159,19 @@ impl Resource {
     }
 }
 
+/// The resource at `path` under `base`, or the answer to a path that is
+/// none: 404, or 400 for a malformed id (Janus).
+pub fn resource(base: &str, path: &str) -> Result<Resource, Response> {
+    Resource::parse(base, path).map_err(|e| match e {
+        PathError::NotFound => Response::not_found(),
+        PathError::BadId(what) => {
+            Problem::plain(StatusCode::BAD_REQUEST, "Malformed ID in the path.")
+                .with_detail(format!("invalid {what}"))
+                .into()
+        }
+    })
+}
+
 /// The path part of a base URL (`https://host/dap/` -> `/dap/`).
 pub fn base_path(url: &str) -> Option<&str> {
     let rest = url

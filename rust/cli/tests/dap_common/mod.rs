@@ -428,25 +428,18 @@ pub fn inner_upload(config: &TaskConfig, report: &DapReport) -> Vec<u8> {
     let url = config.upload_url(&report.task_id);
     let rest = url.strip_prefix("https://").unwrap();
     let (authority, path) = rest.split_at(rest.find('/').unwrap());
-    let message = hush_core::ohttp::bhttp::encode_request(
-        "PUT",
-        "https",
-        authority,
-        path,
-        &[("content-type", "application/dap-report")],
-        &report.body,
-        0,
-    );
-    let padded = hush_core::padding::bucket(message.len());
-    hush_core::ohttp::bhttp::encode_request(
-        "PUT",
-        "https",
-        authority,
-        path,
-        &[("content-type", "application/dap-report")],
-        &report.body,
-        padded,
-    )
+    let encode = |pad_to| {
+        hush_core::ohttp::bhttp::encode_request(
+            "PUT",
+            "https",
+            authority,
+            path,
+            &[("content-type", "application/dap-report")],
+            &report.body,
+            pad_to,
+        )
+    };
+    encode(hush_core::padding::bucket(encode(0).len()))
 }
 
 /// What came back through the gateway: the inner status, content type and body.

@@ -43,8 +43,7 @@ use super::aggregator::{self, Aggregator, TimeRefusal};
 use super::deployment::Role as AggregatorRole;
 use super::hpke::{self, application_info, Label};
 use super::http::{
-    self, decode, no_aggregation_parameter, require_media_type, PathError, Request, Resource,
-    Response,
+    self, decode, no_aggregation_parameter, require_media_type, Request, Resource, Response,
 };
 use super::prep::{self, Input};
 use super::problem::Problem;
@@ -91,14 +90,9 @@ impl http::Service for Helper {
     }
 
     fn handle(&self, req: Request) -> Response {
-        let resource = match Resource::parse(&self.agg.base_path, &req.path) {
+        let resource = match http::resource(&self.agg.base_path, &req.path) {
             Ok(r) => r,
-            Err(PathError::NotFound) => return Response::not_found(),
-            Err(PathError::BadId(what)) => {
-                return Problem::plain(StatusCode::BAD_REQUEST, "Malformed ID in the path.")
-                    .with_detail(format!("invalid {what}"))
-                    .into()
-            }
+            Err(answer) => return answer,
         };
         let (task_id, media_type) = match (&resource, &req.method) {
             (Resource::HpkeConfig, _) => return self.agg.hpke_config(&req),

@@ -17,11 +17,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::{Method, StatusCode};
+use hyper::Method;
 
 use super::aggregator::{Aggregator, ProcessArgs};
 use super::deployment::Role;
-use super::http::{self, PathError, Request, Resource, Response};
+use super::http::{self, Request, Resource, Response};
 use super::ohttp_front::{self, OhttpFront};
 use super::peer::Peer;
 use super::problem::Problem;
@@ -98,14 +98,9 @@ pub struct Leader {
 impl Leader {
     /// The DAP router: every request to the DAP API, direct or from the gateway.
     pub fn dap(&self, req: Request) -> Response {
-        let resource = match Resource::parse(&self.agg.base_path, &req.path) {
+        let resource = match http::resource(&self.agg.base_path, &req.path) {
             Ok(r) => r,
-            Err(PathError::NotFound) => return Response::not_found(),
-            Err(PathError::BadId(what)) => {
-                return Problem::plain(StatusCode::BAD_REQUEST, "Malformed ID in the path.")
-                    .with_detail(format!("invalid {what}"))
-                    .into()
-            }
+            Err(answer) => return answer,
         };
         match resource {
             Resource::HpkeConfig => self.agg.hpke_config(&req),
