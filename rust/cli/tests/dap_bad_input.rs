@@ -246,6 +246,11 @@ fn bad_input_gets_a_clear_error_and_loses_nothing() {
 
     // The valid reports, one through each path.
     assert_eq!(upload_direct(&leader, &good[0]).0, 200);
+    // Aggregated before the others arrive: two jobs, so every check below
+    // also holds across jobs.
+    eventually("the first job", || {
+        (count_rows(&leader_db, "pending_reports") == 0).then_some(())
+    });
     for r in &good[1..] {
         assert_eq!(upload_ohttp(&leader, dep, r).inner.status, 200);
     }
@@ -400,19 +405,31 @@ fn bad_input_gets_a_clear_error_and_loses_nothing() {
         400,
         "invalidMessage",
     );
-    // The same job id with other contents: a conflict (Janus: 409).
+    // The same job id with other contents (one public share longer by a
+    // byte): a conflict (Janus: 409).
     let sent = AggregationJobInitializeReq::<TimeInterval>::get_decoded(&job.body).unwrap();
-    let fewer = AggregationJobInitializeReq::<TimeInterval>::new(
+    let mut other = sent.prepare_inits().to_vec();
+    let share = other[0].report_share().clone();
+    let longer = [share.public_share(), &[0]].concat();
+    other[0] = PrepareInit::new(
+        ReportShare::new(
+            share.metadata().clone(),
+            longer,
+            share.encrypted_input_share().clone(),
+        ),
+        other[0].message().clone(),
+    );
+    let changed = AggregationJobInitializeReq::<TimeInterval>::new(
         Vec::new(),
         PartialBatchSelector::new_time_interval(),
-        sent.prepare_inits()[..1].to_vec(),
+        other,
     );
     problem(
         &http(
             "PUT",
             &job_url,
             &[init_type, auth],
-            Some(&fewer.get_encoded().unwrap()),
+            Some(&changed.get_encoded().unwrap()),
         ),
         409,
         "about:blank",
@@ -428,7 +445,18 @@ fn bad_input_gets_a_clear_error_and_loses_nothing() {
             *sent.prepare_inits()[0].report_share().metadata().time(),
         )
     };
-    let mut inits = sent.prepare_inits().to_vec();
+    // The leader may have put the three reports into more than one job.
+    let mut inits: Vec<PrepareInit> = proxy
+        .exchanges()
+        .iter()
+        .filter(|x| x.path.contains("/aggregation_jobs/"))
+        .flat_map(|x| {
+            AggregationJobInitializeReq::<TimeInterval>::get_decoded(&x.body)
+                .unwrap()
+                .prepare_inits()
+                .to_vec()
+        })
+        .collect();
     assert_eq!(inits.len(), 3);
     for (i, stale) in [(0, true), (1, false)] {
         let share = inits[i].report_share().clone();

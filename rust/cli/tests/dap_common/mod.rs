@@ -32,7 +32,7 @@ pub const LEADER_URL: &str = "https://leader.example/dap/";
 pub const LEADER_BASE: &str = "/dap/";
 pub const HELPER_URL: &str = "https://helper.example/";
 /// Generous for a loaded 2-core machine; only ever waited out on failure.
-pub const WAIT: Duration = Duration::from_secs(120);
+pub const WAIT: Duration = Duration::from_secs(300);
 
 /// The UTC day `n` days before today (by this machine's clock).
 pub fn days_ago(n: i64) -> String {
