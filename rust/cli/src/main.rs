@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod dap;
 mod gateway;
 mod serve;
 mod upload_client;
@@ -36,6 +37,15 @@ enum Command {
     Serve(serve::Args),
     /// Print per-day totals from a collector database as JSON.
     Query(cmd::query::Args),
+    /// Create a development DAP deployment: the app's task configuration and
+    /// the leader's, helper's and collector's secrets.
+    DapSetup(dap::setup::Args),
+    /// Run the reference DAP leader (uploads, its OHTTP gateway, aggregation, collection jobs).
+    Leader(dap::leader::Args),
+    /// Run the reference DAP helper.
+    Helper(dap::helper::Args),
+    /// Collect a batch: totals per metric from the leader and helper, as JSON lines.
+    Collect(dap::collect::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +63,10 @@ fn main() -> ExitCode {
         Command::ExplainUrl(args) => cmd::explain_url::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Query(args) => cmd::query::run(args),
+        Command::DapSetup(args) => dap::setup::run(args),
+        Command::Leader(args) => dap::leader::run(args),
+        Command::Helper(args) => dap::helper::run(args),
+        Command::Collect(args) => dap::collect::run(args),
     };
     match result {
         Ok(code) => code,
