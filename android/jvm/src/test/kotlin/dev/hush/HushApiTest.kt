@@ -83,7 +83,7 @@ class HushApiTest {
         """.trimIndent()
         val config = TestSupport.config(dir).let {
             HushConfig(
-                it.dataDir, it.keyConfig, it.gatewayUrl, it.relayUrl, it.environment, it.taskConfig,
+                it.dataDir, it.keyConfig, it.gatewayUrl, it.relayUrl, it.environment, TestSupport.tasksFor(schema),
                 schemaToml = schema, collectionEnabled = true, uploader = it.uploader,
             )
         }
@@ -98,6 +98,13 @@ class HushApiTest {
         )
         val e = kotlin.test.assertFailsWith<IllegalArgumentException> { Hush.start(broken) }
         assertContains(e.message!!, "TOML")
+        // The shipped schema's task configuration does not fit another schema.
+        val mismatched = HushConfig(
+            File(dir, "c"), TestSupport.KEYS, TestSupport.GATEWAY, TestSupport.RELAY, TestSupport.ENV, TestSupport.TASKS,
+            schemaToml = schema,
+        )
+        val m = kotlin.test.assertFailsWith<IllegalArgumentException> { Hush.start(mismatched) }
+        assertContains(m.message!!, "no task for 'app.opened'")
     }
 
     @Test

@@ -50,21 +50,29 @@ class TransportSettingsTest {
         assertContains(e.message!!, "leader must use https://")
     }
 
-    /** One closed day, one upload attempt answered by [uploader]; returns what the user sees. */
-    private fun oneAttempt(name: String, relay: String?, uploader: Uploader): List<SentReport> {
+    /**
+     * One closed day, then one upload attempt answered by [uploader] (a day
+     * is one report per metric, and uploads keep a gap between them, so one
+     * flush makes one attempt); returns what the user sees.
+     */
+    private fun oneAttempt(name: String, relay: String?, uploader: Uploader): Pair<List<SentReport>, List<PendingUpload>> {
+        var sealed = ""
         TestSupport.awayFromUtcMidnight()
         val day = 86_400_000L
         Hush.start(TestSupport.config(File(dir, name), uploader = uploader, relay = relay)).use { hush ->
             hush.openTab(private = false).count(hush.counter("bookmarks.added"))
             NativeBridge.testAdvanceClock(day)
             try {
-                hush.flush()
-                NativeBridge.testAdvanceClock(7 * 3_600_000L)
+                hush.flush() // seals the day
+                sealed = hush.pendingUploads().map { it.day }.distinct().single()
+                // Past every report's send time (at most a day after sealing).
+                NativeBridge.testAdvanceClock(25 * 3_600_000L)
                 hush.flush()
             } finally {
-                NativeBridge.testAdvanceClock(-day - 7 * 3_600_000L)
+                NativeBridge.testAdvanceClock(-day - 25 * 3_600_000L)
             }
-            return hush.sentReports()
+            // (The clock jump closed the next day too: only the first day's reports.)
+            return hush.sentReports() to hush.pendingUploads().filter { it.day == sealed }
         }
     }
 
@@ -79,20 +87,25 @@ class TransportSettingsTest {
 
     @Test
     fun `a relay's 404 keeps the report and says so`() {
-        val sent = oneAttempt("404", TestSupport.RELAY) { UploadResponse.Http(404, "not found".toByteArray()) }
-        val report = sent.single()
-        assertEquals(SentReport.Outcome.RETRYING, report.outcome)
+        val (sent, pending) = oneAttempt("404", TestSupport.RELAY) { UploadResponse.Http(404, "not found".toByteArray()) }
+        assertEquals(emptyList(), sent, "nothing ended")
+        val retrying = pending.filter { it.state == PendingUpload.State.RETRYING }
+        val report = retrying.single()
         assertEquals(1, report.attempts)
         assertEquals(SentReport.Answer(SentReport.Answer.Kind.OUTER, 404), report.lastAnswer)
         assertContains(report.describe(), "not sent yet after 1 attempt(s) (last attempt: the relay or gateway answered 404)")
+        assertEquals(15, pending.size, "every report of the day is still there")
     }
 
     @Test
     fun `the RFC 9458 key problem ends the report`() {
         val problem = """{"type":"https://iana.org/assignments/http-problem-types#ohttp-key"}""".toByteArray()
-        val report = oneAttempt("key", TestSupport.RELAY) { UploadResponse.Http(400, problem) }.single()
+        val (sent, pending) = oneAttempt("key", TestSupport.RELAY) { UploadResponse.Http(400, problem) }
+        val report = sent.single()
         assertEquals(SentReport.Outcome.KEY_UNKNOWN, report.outcome)
+        assertEquals(1, report.reports)
         assertEquals(SentReport.Answer(SentReport.Answer.Kind.KEY_PROBLEM), report.lastAnswer)
         assertContains(report.describe(), "no longer has the key")
+        assertEquals(14, pending.size)
     }
 }
