@@ -333,6 +333,8 @@ pub fn free_port() -> u16 {
 pub struct Answer {
     pub status: u16,
     pub content_type: String,
+    /// Each header's name and the length of its value, sorted.
+    pub headers: Vec<(String, usize)>,
     pub body: Vec<u8>,
 }
 
@@ -371,10 +373,78 @@ pub fn send(method: &str, url: &str, content_type: Option<&str>, body: &[u8]) ->
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
+    let mut headers: Vec<(String, usize)> = response
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.len()))
+        .collect();
+    headers.sort();
     Answer {
         status: response.status().as_u16(),
         content_type,
+        headers,
         body: response.body_mut().read_to_vec().unwrap(),
+    }
+}
+
+/// A request that declares a body of `declared` bytes and sends none: how
+/// an oversized upload is refused without the test depending on how much a
+/// loopback socket buffers before the server closes it (which it may do
+/// as soon as it has answered 413).
+pub fn send_declared(method: &str, url: &str, content_type: &str, declared: usize) -> Answer {
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = TcpStream::connect(authority).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-type: {content_type}\r\ncontent-length: {declared}\r\n\r\n"
+    )
+    .unwrap();
+    // The connection may stay open: read the head, then as many bytes as
+    // it declares.
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let end = loop {
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end;
+        }
+        let n = stream.read(&mut chunk).unwrap();
+        assert!(n > 0, "the connection closed before a complete head");
+        raw.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8(raw[..end].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap();
+    let mut headers = Vec::new();
+    let mut content_type = String::new();
+    let mut length = None;
+    for line in lines {
+        let (name, value) = line.split_once(':').unwrap();
+        let (name, value) = (name.to_ascii_lowercase(), value.trim());
+        match name.as_str() {
+            "content-type" => content_type = value.to_owned(),
+            "content-length" => length = Some(value.parse::<usize>().unwrap()),
+            _ => {}
+        }
+        headers.push((name, value.len()));
+    }
+    headers.sort();
+    let length = length.expect("a length-delimited body");
+    let mut body = raw[end + 4..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).unwrap();
+        assert!(n > 0, "the connection closed inside the body");
+        body.extend_from_slice(&chunk[..n]);
+    }
+    assert_eq!(body.len(), length, "nothing beyond the declared body");
+    Answer {
+        status: status.parse().unwrap(),
+        content_type,
+        headers,
+        body,
     }
 }
 

@@ -167,8 +167,13 @@ pub struct Cluster {
 
 impl Cluster {
     pub fn new(min_batch_size: u64, mode: Mode) -> Self {
+        Self::for_leader(min_batch_size, mode, LEADER_URL)
+    }
+
+    /// A deployment whose app uploads to `leader_url`.
+    pub fn for_leader(min_batch_size: u64, mode: Mode, leader_url: &str) -> Self {
         let tmp = tempfile::tempdir().unwrap();
-        let dep = Deployment::create(&tmp.path().join("dep"), min_batch_size);
+        let dep = Deployment::create_for(&tmp.path().join("dep"), min_batch_size, leader_url);
         Self {
             tmp,
             dep,
@@ -509,6 +514,14 @@ impl Aggregator {
         self.process.stop()
     }
 
+    /// SIGKILL to the aggregator alone: its gateway stays up, in front of
+    /// nothing.
+    pub fn kill_leaving_gateway(mut self) -> Process {
+        let gateway = self.gateway.take().expect("a leader behind its gateway");
+        self.process.terminate("KILL");
+        gateway
+    }
+
     /// SIGKILL: no chance to finish anything (the gateway is stopped too).
     pub fn kill(mut self) -> ExitStatus {
         drop(self.gateway.take());
@@ -700,6 +713,30 @@ pub fn inner_upload(config: &TaskConfig, report: &DapReport) -> Vec<u8> {
         &report.body,
         0,
     )
+}
+
+/// `report` sealed as a device seals it (`hush_core::dap::upload::seal`):
+/// the encapsulated request, and what opens its answer.
+pub fn sealed_upload(
+    dep: &Deployment,
+    keys: &KeyConfigs,
+    report: &DapReport,
+) -> (Vec<u8>, hush_core::ohttp::ResponseOpener) {
+    let pending = hush_core::dap::upload::seal(&dep.config, keys, report).unwrap();
+    let (opener, request) = hush_core::seal::split_pending(&pending).unwrap();
+    (
+        request.to_vec(),
+        hush_core::ohttp::ResponseOpener::from_bytes(opener).unwrap(),
+    )
+}
+
+/// Any Binary HTTP request `inner`, sealed with hush-core to `keys`.
+pub fn sealed_inner(
+    keys: &KeyConfigs,
+    inner: &[u8],
+) -> (Vec<u8>, hush_core::ohttp::ResponseOpener) {
+    let sealed = hush_core::ohttp::encapsulate(keys, inner).unwrap();
+    (sealed.request, sealed.opener)
 }
 
 /// What came back through the gateway: the inner status, content type and body.
