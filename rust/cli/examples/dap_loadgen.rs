@@ -1,7 +1,8 @@
 //! Load generator for the reference DAP aggregators (`scripts/bench dap`):
 //! makes `--devices` day reports with hush-core's `DapClient` (every task of
 //! the plan, one report each, as a device does), seals each with OHTTP as a
-//! device seals it, then uploads them through the leader's gateway over
+//! device seals it, then uploads them through the leader's OHTTP gateway
+//! (`hush serve` in front of `hush leader`) over
 //! `--connections` keep-alive connections, checking every sealed answer
 //! (inner status 200). Then, given `--leader-db`, it waits until the leader
 //! has aggregated every report with the helper (its store holds no pending
@@ -12,7 +13,7 @@
 //!
 //! ```text
 //! cargo run --release -p hush-cli --example dap_loadgen -- \
-//!     --deployment DIR --leader 127.0.0.1:PORT --leader-db leader.db --devices 500 -c 8
+//!     --deployment DIR --gateway 127.0.0.1:PORT --leader-db leader.db --devices 500 -c 8
 //! ```
 
 use std::collections::BTreeMap;
@@ -34,14 +35,14 @@ struct Args {
     /// A deployment made by `hush dap-setup` (its `client/` files are used).
     #[arg(long)]
     deployment: PathBuf,
-    /// The leader's address (ADDR:PORT).
-    #[arg(long)]
-    leader: String,
+    /// The address (ADDR:PORT) of the leader's OHTTP gateway (`hush serve`).
+    #[arg(long, required_unless_present = "direct")]
+    gateway: Option<String>,
     /// The leader's SQLite database, watched (read-only) for the end of aggregation.
     #[arg(long)]
     leader_db: Option<PathBuf>,
     /// Upload with `PUT {URL}tasks/{id}/reports` (a DAP API base URL) instead
-    /// of through the gateway at `--leader`.
+    /// of through the gateway at `--gateway`.
     #[arg(long, value_name = "URL")]
     direct: Option<String>,
     /// Devices (each uploads one report per task of the plan).
@@ -194,7 +195,10 @@ fn main() {
 
     let uploads = Arc::new(uploads);
     let next = Arc::new(AtomicUsize::new(0));
-    let url = format!("http://{}/gateway", args.leader);
+    let url = format!(
+        "http://{}/.well-known/ohttp-gateway",
+        args.gateway.as_deref().unwrap_or_default()
+    );
     let deadline = Instant::now() + Duration::from_secs(args.max_seconds);
     let start = Instant::now();
     let failures: usize = std::thread::scope(|s| {

@@ -1,4 +1,4 @@
-//! The collector's Oblivious HTTP gateway: create and load a key directory,
+//! Hush's Oblivious HTTP gateway: create and load a key directory,
 //! open encapsulated requests, seal responses. `hush open` and `hush serve`
 //! use it, without caring which of its two implementations is at work.
 //!
@@ -50,12 +50,6 @@ use thiserror::Error;
 pub const KEYS_FILE: &str = "ohttp-keys";
 pub const SECRET_FILE: &str = "gateway.key";
 pub const SEED_FILE: &str = "gateway.seed";
-
-/// Where reports go, inside the encrypted Binary HTTP request. The authority is
-/// a reserved `.invalid` name (RFC 6761): the real collector is reached through
-/// the relay, and the inner request must not name anything routable.
-pub const COLLECTOR_AUTHORITY: &str = "collector.invalid";
-pub const REPORT_PATH: &str = "/report";
 
 /// The suites every generated key offers, in the client's order of preference.
 const SUITES: [(Kdf, Aead); 2] = [
@@ -656,15 +650,15 @@ mod tests {
     #[test]
     fn padded_requests_decode_and_dirty_padding_is_refused() {
         let mut message = hush_core::ohttp::bhttp::encode_request(
-            "POST",
+            "PUT",
             "https",
-            COLLECTOR_AUTHORITY,
-            REPORT_PATH,
+            "leader.example",
+            "/dap/tasks/x/reports",
             &[],
-            b"{}",
+            b"report",
             128,
         );
-        assert_eq!(decode_request(&message).unwrap().content(), b"{}");
+        assert_eq!(decode_request(&message).unwrap().content(), b"report");
         message[127] = 1;
         assert!(matches!(
             decode_request(&message),

@@ -81,7 +81,7 @@ fn bad_input_gets_a_clear_error_and_loses_nothing() {
     let task = dep.task_index("tabs.opened");
     let task_id = dep.config.tasks[task].task_id;
     let good: Vec<DapReport> = (0..3).flat_map(|i| device(dep, &day, i)).collect();
-    let leader_api = leader.url(LEADER_BASE);
+    let leader_api = leader.url(&dep.leader_base);
     let helper_api = format!("http://{}/", helper.addr);
     let upload_url = format!("{leader_api}tasks/{task_id}/reports");
     let report_type = [("content-type", "application/dap-report")];
@@ -180,7 +180,7 @@ fn bad_input_gets_a_clear_error_and_loses_nothing() {
     let (status, body) = declared_only(
         leader.addr,
         "PUT",
-        &format!("{LEADER_BASE}tasks/{task_id}/reports"),
+        &format!("{}tasks/{task_id}/reports", dep.leader_base),
         &report_type,
         300 * 1024,
     );
@@ -255,8 +255,9 @@ fn bad_input_gets_a_clear_error_and_loses_nothing() {
         assert_eq!(upload_ohttp(&leader, dep, r).inner.status, 200);
     }
 
-    // ----- the gateway ---------------------------------------------------
-    let gateway = format!("http://{}/gateway", leader.addr);
+    // ----- the gateway (hush serve, in front of the leader) ---------------
+    let gateway = leader.gateway_url();
+    let gateway_addr = leader.gateway.as_ref().unwrap().addr;
     let sealed =
         hush_core::ohttp::encapsulate(&dep.ohttp_keys, &inner_upload(&dep.config, &good[0]))
             .unwrap();
@@ -283,41 +284,73 @@ fn bad_input_gets_a_clear_error_and_loses_nothing() {
     let last = corrupt.len() - 1;
     corrupt[last] ^= 1;
     key_problem(&http("POST", &gateway, &ohttp, Some(&corrupt)));
-    problem(
-        &http("POST", &gateway, &ohttp, Some(&sealed.request[..1])),
-        400,
-        "about:blank",
-    );
+    let (status, _, _) = http("POST", &gateway, &ohttp, Some(&sealed.request[..1]));
+    assert_eq!(status, 400, "not an encapsulated request");
     assert_eq!(
-        declared_only(leader.addr, "POST", "/gateway", &ohttp, 600 * 1024).0,
+        declared_only(
+            gateway_addr,
+            "POST",
+            "/.well-known/ohttp-gateway",
+            &ohttp,
+            600 * 1024
+        )
+        .0,
         413
     );
-    // Inside: only uploads get through, and a bad report is refused in a sealed answer.
-    let inner = |method: &str, path: &str, body: &[u8]| {
+    // Inside: what reaches the leader is the inner request's method, path,
+    // content type and body, nothing else: not even the collector's own
+    // token gets a collection job through the gateway.
+    let inner = |method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]| {
         hush_core::ohttp::bhttp::encode_request(
             method,
             "https",
             "leader.example",
             path,
-            &[("content-type", "application/dap-report")],
+            headers,
             body,
             0,
         )
     };
+    let collect_req = CollectionReq::<TimeInterval>::new(
+        Query::new_time_interval(
+            Interval::new(
+                Time::from_seconds_since_epoch(0),
+                DapDuration::from_seconds(86_400),
+            )
+            .unwrap(),
+        ),
+        Vec::new(),
+    )
+    .get_encoded()
+    .unwrap();
     let answer = post_sealed(
         &leader,
         &dep.ohttp_keys,
         &inner(
             "PUT",
             &format!("/dap/tasks/{task_id}/collection_jobs/AAAAAAAAAAAAAAAAAAAAAA"),
-            b"",
+            &[
+                ("content-type", "application/dap-collect-req"),
+                ("authorization", &collector_token),
+            ],
+            &collect_req,
         ),
     );
-    assert_eq!(answer.inner.status, 404);
+    assert_eq!(answer.inner.status, 403, "the token stays behind");
+    let doc: Value = serde_json::from_slice(&answer.inner.content).unwrap();
+    assert_eq!(
+        doc["type"],
+        "urn:ietf:params:ppm:dap:error:unauthorizedRequest"
+    );
     let answer = post_sealed(
         &leader,
         &dep.ohttp_keys,
-        &inner("PUT", &format!("/dap/tasks/{task_id}/reports"), b"garbage"),
+        &inner(
+            "PUT",
+            &format!("/dap/tasks/{task_id}/reports"),
+            &report_type,
+            b"garbage",
+        ),
     );
     assert_eq!(answer.inner.status, 400);
     let doc: Value = serde_json::from_slice(&answer.inner.content).unwrap();

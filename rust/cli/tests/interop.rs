@@ -1,10 +1,12 @@
 //! Interoperability with OHTTP software nobody on this project wrote, from
-//! crates.io, on loopback only, each test bounded and ending with the report
-//! in a store:
+//! crates.io, on loopback only, each test bounded and ending with the DAP
+//! reports in the leader's store (and their totals from `hush collect`):
 //!
-//! - Hush's client → `ohttp-relay` → Hush's gateway;
-//! - Hush's client → `ohttp-relay` → `ohttp-gateway` → Hush's target;
-//! - the `ohttp` crate's client → Hush's gateway (no peer to install).
+//! - Hush's client → `ohttp-relay` → Hush's gateway → `hush leader`;
+//! - Hush's client → `ohttp-relay` → `ohttp-gateway` → `hush leader` as its
+//!   target;
+//! - the `ohttp` crate's client, sealing a DAP upload → Hush's gateway →
+//!   `hush leader` (no peer to install).
 //!
 //! The first two need the peers' binaries, which `scripts/test` installs
 //! (`scripts/lib/interop-peers.sh`, pinned versions, cached under
@@ -17,7 +19,7 @@
 //! `ohttp-gateway` 1.0.2 has no such option and binds `0.0.0.0:PORT`, on a
 //! free port and only for the test; everything connects to 127.0.0.1.
 
-mod common;
+mod dap_common;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::net::UnixStream;
@@ -26,8 +28,10 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::*;
+use dap_common::*;
+use hush_core::dap::DapReport;
 use hush_core::ohttp::{bhttp, KeyConfigs};
+use hush_core::report::MetricValue;
 
 /// A peer's binary from `HUSH_INTEROP_PEERS`.
 fn peer(name: &str) -> PathBuf {
@@ -125,91 +129,113 @@ fn unix_forwarder(socket: PathBuf) -> SocketAddr {
     addr
 }
 
-/// Hush's client path: `hush replay` through the relay at `relay`.
+/// Hush's client path: `hush replay` of the app with task configuration
+/// `tasks` and gateway keys `keys`, through the relay at `relay` to `gateway`.
 fn replay_via(
     data: &Path,
-    keys_file: &Path,
+    tasks: &Path,
+    keys: &Path,
     gateway: &str,
     relay: SocketAddr,
-    origin: &str,
     trace: &str,
 ) -> serde_json::Value {
-    let mut cmd = Command::new(HUSH);
-    cmd.args(["replay", "-", "--start", &start(), "--data-dir"])
-        .arg(data)
-        .arg("--keys")
-        .arg(keys_file)
-        .args(["--timeout-ms", "10000", "--endpoint", gateway])
-        .args([
-            "--relay",
-            &format!("http://{relay}/"),
-            "--collector-origin",
-            origin,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut cmd = replay_command_with_timeout(data, tasks, keys, Some(gateway), 10_000);
+    cmd.args(["--relay", &format!("http://{relay}/")]);
     run_replay(cmd, trace)
+}
+
+/// The day's total of `task` from `hush collect` (minimum batch size 1).
+fn collected(c: &Cluster, leader: &Aggregator, task: &str) -> (u64, u64) {
+    let (code, lines, out) = collect(&c.dep, leader, &start(), 1, &[task]);
+    assert_eq!(code, 0, "{out}");
+    (
+        lines[0]["report_count"].as_u64().unwrap(),
+        total_of(&lines[0], None),
+    )
 }
 
 #[test]
 #[ignore = "needs ohttp-relay and ohttp-gateway: scripts/test installs them"]
-fn hush_client_through_ohttp_relay_to_hush_gateway() {
-    let tmp = tempfile::tempdir().unwrap();
-    let keys = keygen(&tmp.path().join("keys"));
-    let db = tmp.path().join("c.db");
-    let data = tmp.path().join("device");
+fn hush_client_through_ohttp_relay_to_hush_gateway_and_leader() {
+    let c = Cluster::new(1, Mode::Pass);
+    let _helper = c.helper();
+    let leader = c.leader_with(LeaderOptions {
+        gateway: false,
+        ..LeaderOptions::default()
+    });
+    let data = c.file("device");
     let port = free_port();
     let origin = format!("http://127.0.0.1:{port}");
-    let (_relay, relay_addr) = relay(tmp.path(), &origin);
+    let (_relay, relay_addr) = relay(c.tmp.path(), &origin);
     let gateway = format!("{origin}/.well-known/ohttp-gateway");
 
     let app = |trace: &str| {
         replay_via(
             &data,
-            &keys.join("ohttp-keys"),
+            &c.dep.client_tasks(),
+            &c.dep.client_keys(),
             &gateway,
             relay_addr,
-            &origin,
             trace,
         )
     };
 
-    // The gateway is down: the relay answers 502 of its own, and the report is kept (P16).
+    // The gateway is down: the relay answers 502 of its own, and the
+    // reports are kept (P16).
     let summary = app(&one_day_trace(6));
     assert_eq!(uploads(&summary), [1, 0, 1, 0], "{summary}");
-    assert_eq!(pending_files(&data), 1);
+    let pending = pending_files(&data) as u64;
+    whole_days(&c.dep, pending);
 
-    // Up: the relay posts to the RFC 9540 path, which Hush's gateway serves.
-    let server = Server::start_on(&keys, &db, &format!("127.0.0.1:{port}"));
+    // Up: the relay posts to the RFC 9540 path, which Hush's gateway serves,
+    // and the gateway forwards to the leader.
+    let hush_gateway = Gateway::start_on(
+        &c.dep.path("leader/ohttp"),
+        &format!("http://{}/", leader.addr),
+        &format!("127.0.0.1:{port}"),
+    );
     let summary = app(FLUSH_ONLY);
-    assert_eq!(uploads(&summary), [1, 1, 0, 0], "{summary}");
+    let delivered = uploads(&summary)[1];
+    assert_eq!(uploads(&summary), [delivered, delivered, 0, 0], "{summary}");
+    assert!(delivered >= pending, "{summary}");
     assert_eq!(pending_files(&data), 0);
-    let q = query(&db, 1);
-    assert_eq!(total_reports(&q), 1, "{q}");
-    assert_eq!(day(&q, &start())["metrics"]["tabs.opened"]["sum"], 6, "{q}");
-    drop(server);
+    let days = assert_one_device(&c.dep, &c.accepted(), delivered);
+    assert_eq!(days[0], start());
+    assert_eq!(collected(&c, &leader, "tabs.opened"), (1, 6));
+    let (status, stderr) = hush_gateway.stop();
+    assert!(status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{delivered} accepted, 0 refused")),
+        "{stderr}"
+    );
 }
 
 #[test]
 #[ignore = "needs ohttp-relay and ohttp-gateway: scripts/test installs them"]
-fn hush_client_through_ohttp_relay_and_ohttp_gateway_to_hush_target() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("target.db");
-    let data = tmp.path().join("device");
-    // Hush's report target alone, plain HTTP.
-    let target = Server::target(&db);
-    let origin = format!("http://{}", target.addr);
+fn hush_client_through_ohttp_relay_and_ohttp_gateway_to_hush_leader() {
+    // `hush leader` alone, plain HTTP, as ohttp-gateway's target: the app's
+    // task configuration names the leader's origin, which is what the
+    // sealed request's authority is and what ohttp-gateway routes by.
+    let leader_port = free_port();
+    let leader_origin = format!("127.0.0.1:{leader_port}");
+    let c = Cluster::for_leader(1, Mode::Pass, &format!("http://{leader_origin}/"));
+    let _helper = c.helper();
+    let listen = leader_origin.clone();
+    let leader = c.leader_with(LeaderOptions {
+        listen: &listen,
+        gateway: false,
+        ..LeaderOptions::default()
+    });
+    let data = c.file("device");
 
     // ohttp-gateway with a fixed seed, forwarding to the origin the sealed
-    // request names (no rewrite rule: the client's collector origin is the
-    // target's), and to nothing else.
+    // request names (no rewrite rule), and to nothing else.
     let gw_port = free_port();
     let _gateway = Peer(
         clean(&mut Command::new(peer("ohttp-gateway")))
             .env("PORT", gw_port.to_string())
-            .env("BACKEND_URL", &origin)
-            .env("ALLOWED_TARGET_ORIGINS", target.addr.to_string())
+            .env("BACKEND_URL", format!("http://{leader_origin}"))
+            .env("ALLOWED_TARGET_ORIGINS", &leader_origin)
             .env("SEED_SECRET_KEY", "7".repeat(64))
             .env("KEY_ROTATION_ENABLED", "false")
             .env("CORS_ALLOWED_ORIGINS", "")
@@ -228,36 +254,41 @@ fn hush_client_through_ohttp_relay_and_ohttp_gateway_to_hush_target() {
         (200, "application/ohttp-keys")
     );
     let parsed = KeyConfigs::parse(&keys.body).unwrap();
-    let keys_file = tmp.path().join("ohttp-gateway-keys");
+    let keys_file = c.file("ohttp-gateway-keys");
     std::fs::write(&keys_file, &keys.body).unwrap();
 
     // ohttp-relay POSTs to the RFC 9540 path; ohttp-gateway 1.0.2 serves only
     // /gateway: a rewrite in between, as a reverse proxy would do it.
-    let rewrite = Proxy::start(
+    let rewrite = Relay::start(
         Some(format!("127.0.0.1:{gw_port}").parse().unwrap()),
         Fault::ForwardToPath("/gateway"),
     );
-    let (_relay, relay_addr) = relay(tmp.path(), &format!("http://{}", rewrite.addr));
+    let (_relay, relay_addr) = relay(c.tmp.path(), &format!("http://{}", rewrite.addr));
 
     let summary = replay_via(
         &data,
+        &c.dep.client_tasks(),
         &keys_file,
         &format!("{gw}/gateway"),
         relay_addr,
-        &origin,
         &one_day_trace(8),
     );
-    assert_eq!(uploads(&summary), [1, 1, 0, 0], "{summary}");
-    assert_eq!(rewrite.requests(), 1);
-    let q = query(&db, 1);
-    assert_eq!(total_reports(&q), 1, "{q}");
-    assert_eq!(day(&q, &start())["metrics"]["tabs.opened"]["sum"], 8, "{q}");
+    let delivered = uploads(&summary)[1];
+    assert_eq!(uploads(&summary), [delivered, delivered, 0, 0], "{summary}");
+    assert_eq!(rewrite.requests() as u64, delivered);
+    let days = assert_one_device(&c.dep, &c.accepted(), delivered);
+    assert_eq!(days[0], start());
+    assert_eq!(collected(&c, &leader, "tabs.opened"), (1, 8));
 
-    // P9 through a third-party gateway: Hush's target answers every outcome
-    // with the same headers and body length, so ohttp-gateway seals answers
-    // of one size.
-    let post = |json: &[u8]| {
-        let (request, opener) = sealed_to(&parsed, &origin, "POST", "/report", json);
+    // P9 through a third-party gateway that pads nothing: the leader answers
+    // every upload with the same headers and body length, so ohttp-gateway
+    // seals answers of one size.
+    let reports = c
+        .dep
+        .device_reports(&days_ago(1), &[("tabs.opened", MetricValue::Counter(1))]);
+    let good = c.dep.report_of(&reports, "bookmarks.added");
+    let post = |report: &DapReport| {
+        let (request, opener) = sealed_upload(&c.dep, &parsed, report);
         let a = send(
             "POST",
             &format!("{gw}/gateway"),
@@ -266,58 +297,63 @@ fn hush_client_through_ohttp_relay_and_ohttp_gateway_to_hush_target() {
         );
         (inner_status(&a, &opener), a.body.len())
     };
-    let stored = post(&report(&"7".repeat(32), "{}"));
-    let duplicate = post(&report(&"7".repeat(32), "{}"));
-    let invalid = post(&report(&"8".repeat(32), r#"{"no.such":{"counter":1}}"#));
-    assert_eq!((stored.0, duplicate.0, invalid.0), (200, 200, 400));
-    assert!(
-        stored.1 == duplicate.1 && stored.1 == invalid.1,
-        "{stored:?} {duplicate:?} {invalid:?}"
+    let stored = post(good);
+    let duplicate = post(good);
+    let refused = post(&DapReport {
+        task_id: janus_messages::TaskId::from([7; 32]),
+        ..good.clone()
+    });
+    let rejected = post(
+        &c.dep
+            .report_of(&c.dep.device_reports(&days_ago(45), &[]), "tabs.opened")
+            .clone(),
     );
-    assert_eq!(total_reports(&query(&db, 1)), 2);
+    assert_eq!(
+        (stored.0, duplicate.0, refused.0, rejected.0),
+        (200, 200, 400, 400)
+    );
+    assert!(
+        [duplicate.1, refused.1, rejected.1]
+            .iter()
+            .all(|&l| l == stored.1),
+        "{stored:?} {duplicate:?} {refused:?} {rejected:?}"
+    );
+    assert_eq!(accepted_total(&c.accepted()), delivered + 1);
 }
 
 /// The `ohttp` crate's client (Mozilla's, as the core's test harness uses
-/// it), framing its request indeterminate-length with `bhttp`, into Hush's
-/// gateway at the RFC 9540 path. No peer to install.
+/// it), framing a DAP upload known- and indeterminate-length with `bhttp`,
+/// into Hush's gateway at the RFC 9540 path, and on to the leader. No peer
+/// to install.
 #[test]
 fn ohttp_crate_client_into_hush_gateway() {
-    let tmp = tempfile::tempdir().unwrap();
-    let keys = keygen(&tmp.path().join("keys"));
-    let db = tmp.path().join("c.db");
-    let server = Server::start(&keys, &db);
-    let config_list = send(
-        "GET",
-        &format!("http://{}/.well-known/ohttp-gateway", server.addr),
-        None,
-        b"",
-    )
-    .body;
-    for (mode, id) in [
-        (::bhttp::Mode::KnownLength, "1"),
-        (::bhttp::Mode::IndeterminateLength, "2"),
+    let c = Cluster::new(1, Mode::Pass);
+    let _helper = c.helper();
+    let leader = c.leader();
+    let gateway = leader.gateway_url();
+    let config_list = send("GET", &gateway, None, b"").body;
+    for mode in [
+        ::bhttp::Mode::KnownLength,
+        ::bhttp::Mode::IndeterminateLength,
     ] {
+        let reports = c
+            .dep
+            .device_reports(&start(), &[("tabs.opened", MetricValue::Counter(3))]);
+        let report = c.dep.report_of(&reports, "tabs.opened");
+        let (scheme, authority, path) = c.dep.config.upload_target(&report.task_id);
         let mut message = ::bhttp::Message::request(
-            b"POST".to_vec(),
-            b"https".to_vec(),
-            b"collector.example".to_vec(),
-            b"/report".to_vec(),
+            b"PUT".to_vec(),
+            scheme.as_bytes().to_vec(),
+            authority.as_bytes().to_vec(),
+            path.into_bytes(),
         );
-        message.put_header("content-type", "application/json");
-        message.write_content(report(
-            &id.repeat(32),
-            r#"{"bookmarks.added":{"counter":3}}"#,
-        ));
+        message.put_header("content-type", "application/dap-report");
+        message.write_content(&report.body);
         let mut bytes = Vec::new();
         message.write_bhttp(mode, &mut bytes).unwrap();
         let client = ::ohttp::ClientRequest::from_encoded_config_list(&config_list).unwrap();
         let (request, response) = client.encapsulate(&bytes).unwrap();
-        let a = send(
-            "POST",
-            &format!("http://{}/.well-known/ohttp-gateway", server.addr),
-            Some("message/ohttp-req"),
-            &request,
-        );
+        let a = send("POST", &gateway, Some("message/ohttp-req"), &request);
         assert_eq!(
             (a.status, a.content_type.as_str()),
             (200, "message/ohttp-res")
@@ -332,12 +368,8 @@ fn ohttp_crate_client_into_hush_gateway() {
         );
         assert_eq!(bhttp::decode_response(&inner).unwrap().status, 200);
     }
-    let q = query(&db, 1);
-    assert_eq!(total_reports(&q), 2, "{q}");
-    assert_eq!(
-        day(&q, &start())["metrics"]["bookmarks.added"]["sum"],
-        6,
-        "{q}"
-    );
-    drop(server);
+    let accepted = c.accepted();
+    assert_eq!(accepted[&start()]["tabs.opened"], 2, "{accepted:?}");
+    assert_eq!(accepted_total(&accepted), 2);
+    assert_eq!(collected(&c, &leader, "tabs.opened"), (2, 6));
 }

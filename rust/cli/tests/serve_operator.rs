@@ -1,16 +1,18 @@
-//! `hush serve` for an operator and for standard OHTTP software: the RFC 9540
-//! paths, answers of one size (P9), `/healthz`, `/metrics` on the admin
-//! listener only, the config file, 0600 database files, and a key rotation
-//! that strands no device.
+//! `hush serve` and `hush leader` for an operator and for standard OHTTP
+//! software: the RFC 9540 paths, answers of one size (P9), `/healthz`,
+//! `/metrics` on the admin listeners only, the config file, 0600 database
+//! files, and a key rotation that strands no device.
 
-mod common;
+mod dap_common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
-use hush_core::ohttp::{encapsulate, KeyConfigs};
+use dap_common::*;
+use hush_core::dap::DapReport;
+use hush_core::ohttp::KeyConfigs;
+use hush_core::report::MetricValue;
 
 const REQ: Option<&str> = Some("message/ohttp-req");
 
@@ -18,15 +20,37 @@ fn pinned(keys: &Path) -> KeyConfigs {
     KeyConfigs::parse(&std::fs::read(keys.join("ohttp-keys")).unwrap()).unwrap()
 }
 
+/// A day of one device: every task's report, with `n` tabs opened.
+fn day_of(dep: &Deployment, day: &str, n: u64) -> Vec<DapReport> {
+    dep.device_reports(day, &[("tabs.opened", MetricValue::Counter(n))])
+}
+
+/// The inner Binary HTTP request of an upload to `path` of the leader.
+fn inner(method: &str, path: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+    hush_core::ohttp::bhttp::encode_request(
+        method,
+        "https",
+        "leader.example",
+        path,
+        &[("content-type", content_type)],
+        body,
+        0,
+    )
+}
+
 #[test]
 fn the_rfc9540_gateway_resource_takes_requests_and_serves_keys() {
-    let tmp = tempfile::tempdir().unwrap();
-    let keys = keygen(&tmp.path().join("keys"));
-    let db = tmp.path().join("c.db");
-    let server = Server::start(&keys, &db);
-    let base = format!("http://{}", server.addr);
+    let c = Cluster::new(1, Mode::Pass);
+    let leader = c.leader();
+    let gw = leader.gateway.as_ref().unwrap().addr;
+    let base = format!("http://{gw}");
     let well_known = format!("{base}/.well-known/ohttp-gateway");
-    let published = std::fs::read(keys.join("ohttp-keys")).unwrap();
+    // What the gateway publishes is what the app pins.
+    let published = std::fs::read(c.dep.client_keys()).unwrap();
+    assert_eq!(
+        published,
+        std::fs::read(c.dep.path("leader/ohttp/ohttp-keys")).unwrap()
+    );
     for url in [&well_known, &format!("{base}/ohttp-keys")] {
         let a = send("GET", url, None, b"");
         assert_eq!(
@@ -35,12 +59,9 @@ fn the_rfc9540_gateway_resource_takes_requests_and_serves_keys() {
         );
         assert_eq!(a.body, published, "{url}");
     }
-    let (request, opener) = sealed(
-        &pinned(&keys),
-        "POST",
-        "/report",
-        &report(&"a".repeat(32), r#"{"tabs.opened":{"counter":5}}"#),
-    );
+    let reports = day_of(&c.dep, &start(), 5);
+    let tabs = c.dep.report_of(&reports, "tabs.opened");
+    let (request, opener) = sealed_upload(&c.dep, &c.dep.ohttp_keys, tabs);
     assert_eq!(
         inner_status(&send("POST", &well_known, REQ, &request), &opener),
         200
@@ -53,151 +74,247 @@ fn the_rfc9540_gateway_resource_takes_requests_and_serves_keys() {
         send("GET", &format!("{base}/metrics"), None, b"").status,
         404
     );
-    let q = query(&db, 1);
-    assert_eq!(day(&q, &start())["metrics"]["tabs.opened"]["sum"], 5, "{q}");
+    let accepted = c.accepted();
+    assert_eq!(accepted_total(&accepted), 1, "{accepted:?}");
+    assert_eq!(accepted[&start()]["tabs.opened"], 1);
 }
 
-/// P9: a success, a duplicate, a refusal and an invalid report seal to
+/// P9: every answer to an upload (stored, a duplicate, each kind of refusal),
+/// the leader's answer to another resource, the gateway's own refusal of a
+/// message that is no Binary HTTP, and a leader that is down: all seal to
 /// answers of one length, so neither a relay nor a network observer can tell
 /// them apart.
 #[test]
 fn every_sealed_answer_has_the_same_length() {
-    let tmp = tempfile::tempdir().unwrap();
-    let keys = keygen(&tmp.path().join("keys"));
-    let server = Server::start(&keys, &tmp.path().join("c.db"));
-    let gateway = server.gateway_url();
-    let keys = pinned(&keys);
-    let good = report(&"b".repeat(32), r#"{"tabs.opened":{"counter":1}}"#);
+    let c = Cluster::new(1, Mode::Pass);
+    let leader = c.leader();
+    let dep = &c.dep;
+    let gateway = leader.gateway_url();
+    let keys = &dep.ohttp_keys;
+    let reports = day_of(dep, &start(), 1);
+    let good = dep.report_of(&reports, "tabs.opened");
+    let upload = |r: &DapReport| inner_upload(&dep.config, r);
+    let path = format!("/dap/tasks/{}/reports", good.task_id);
+    let unknown = janus_messages::TaskId::from([7; 32]);
     let cases: Vec<(&str, Vec<u8>, u16)> = vec![
-        ("stored", good.clone(), 200),
-        ("duplicate", good, 200),
+        ("stored", upload(good), 200),
+        ("duplicate", upload(good), 200),
         (
-            "invalid report",
-            report(
-                &"c".repeat(32),
-                r#"{"page.domain":{"domain":{"canary.example":1}}}"#,
+            "the largest report",
+            upload(dep.report_of(&reports, "page.domain")),
+            200,
+        ),
+        (
+            "unknown task",
+            upload(&DapReport {
+                task_id: unknown,
+                ..good.clone()
+            }),
+            400,
+        ),
+        (
+            "not a report",
+            inner("PUT", &path, "application/dap-report", b"\x00\x01"),
+            400,
+        ),
+        (
+            "wrong media type",
+            inner("PUT", &path, "application/json", &good.body),
+            400,
+        ),
+        (
+            "too early",
+            upload(dep.report_of(&day_of(dep, &days_ago(-3), 1), "tabs.opened")),
+            400,
+        ),
+        (
+            "too old",
+            upload(dep.report_of(&day_of(dep, &days_ago(45), 1), "tabs.opened")),
+            400,
+        ),
+        (
+            "malformed task id",
+            inner(
+                "PUT",
+                "/dap/tasks/nope/reports",
+                "application/dap-report",
+                b"",
             ),
             400,
         ),
-        ("not a report", b"{}".to_vec(), 400),
         (
-            "unknown metric",
-            report(&"d".repeat(32), r#"{"no.such":{"counter":1}}"#),
-            400,
+            "wrong method",
+            inner("GET", &path, "application/dap-report", b""),
+            405,
         ),
+        (
+            "unknown resource",
+            inner("PUT", "/elsewhere", "application/dap-report", b""),
+            404,
+        ),
+        ("not binary http", b"\x05not binary http".to_vec(), 400),
     ];
     let mut lengths = Vec::new();
-    for (name, json, want) in &cases {
-        let (request, opener) = sealed(&keys, "POST", "/report", json);
+    for (name, message, want) in &cases {
+        let (request, opener) = sealed_inner(keys, message);
         let a = send("POST", &gateway, REQ, &request);
         assert_eq!(inner_status(&a, &opener), *want, "{name}");
         lengths.push((*name, a.body.len()));
     }
-    // Refusals of the inner request itself, and a message that is no Binary HTTP.
-    for (name, method, path, want) in [
-        ("wrong method", "GET", "/report", 405),
-        ("unknown resource", "POST", "/other", 404),
-    ] {
-        let (request, opener) = sealed(&keys, method, path, b"{}");
-        let a = send("POST", &gateway, REQ, &request);
-        assert_eq!(inner_status(&a, &opener), want, "{name}");
-        lengths.push((name, a.body.len()));
-    }
-    let garbage = encapsulate(&keys, b"\x05not binary http").unwrap();
-    let a = send("POST", &gateway, REQ, &garbage.request);
-    assert_eq!(inner_status(&a, &garbage.opener), 400);
-    lengths.push(("not binary http", a.body.len()));
+    assert_eq!(accepted_total(&c.accepted()), 2, "the good and the largest");
+    // The leader is down: the gateway's own sealed 502.
+    let front = leader.kill_leaving_gateway();
+    let (request, opener) = sealed_inner(keys, &upload(dep.report_of(&reports, "bookmarks.added")));
+    let a = send(
+        "POST",
+        &format!("http://{}/gateway", front.addr),
+        REQ,
+        &request,
+    );
+    assert_eq!(inner_status(&a, &opener), 502);
+    lengths.push(("leader down", a.body.len()));
     assert!(
         lengths.iter().all(|(_, l)| *l == lengths[0].1),
         "{lengths:?}"
     );
-    // 512 bytes of padded Binary HTTP, plus the response nonce and the tag.
-    assert_eq!(lengths[0].1, 512 + 16 + 16);
+    // 1024 bytes of padded Binary HTTP, plus the response nonce and the tag.
+    assert_eq!(lengths[0].1, 1024 + 16 + 16);
 }
 
+/// The gateway counts what it saw of each request, the leader what it did
+/// with each upload: on their admin listeners, totals only.
 #[test]
-fn metrics_count_outcomes_on_the_admin_listener_without_any_detail() {
-    let tmp = tempfile::tempdir().unwrap();
-    let keys_dir = keygen(&tmp.path().join("keys"));
-    let db = tmp.path().join("c.db");
-    let server = Server::with_admin(&keys_dir, &db, &[]);
-    let admin = format!("http://{}", server.admin.unwrap());
-    let keys = pinned(&keys_dir);
-    let id = "e0e1e2e3e4e5e6e7e8e9eaebecedeeef";
-    let (request, _) = sealed(
-        &keys,
-        "POST",
-        "/report",
-        &report(id, r#"{"tabs.opened":{"counter":1}}"#),
+fn metrics_count_outcomes_on_the_admin_listeners_without_any_detail() {
+    let c = Cluster::new(1, Mode::Pass);
+    let leader = c.leader_with(LeaderOptions {
+        admin: true,
+        gateway: false,
+        ..LeaderOptions::default()
+    });
+    let gateway = Gateway::with_admin(
+        &c.dep.path("leader/ohttp"),
+        &format!("http://{}/", leader.addr),
+        &[],
     );
+    let admin = gateway.admin.unwrap();
+    let leader_admin = leader.admin.unwrap();
+    let dep = &c.dep;
+    let reports = day_of(dep, &start(), 1);
+    let good = dep.report_of(&reports, "tabs.opened");
+    let (request, _) = sealed_upload(dep, &dep.ohttp_keys, good);
     for _ in 0..2 {
-        send("POST", &server.gateway_url(), REQ, &request);
+        send("POST", &gateway.url(), REQ, &request);
     }
-    let (invalid, _) = sealed(
-        &keys,
-        "POST",
-        "/report",
-        &report(id, r#"{"no.such":{"counter":1}}"#),
-    );
-    send("POST", &server.gateway_url(), REQ, &invalid);
+    let unknown = DapReport {
+        task_id: janus_messages::TaskId::from([7; 32]),
+        ..good.clone()
+    };
+    let (refused, _) = sealed_upload(dep, &dep.ohttp_keys, &unknown);
+    send("POST", &gateway.url(), REQ, &refused);
     let mut foreign = request.clone();
     foreign[0] ^= 0xff;
-    send("POST", &server.gateway_url(), REQ, &foreign);
-    let m = send("GET", &format!("{admin}/metrics"), None, b"");
-    assert_eq!(m.status, 200);
-    assert!(
-        m.content_type.starts_with("text/plain; version=0.0.4"),
-        "{}",
-        m.content_type
-    );
-    let text = String::from_utf8(m.body).unwrap();
+    send("POST", &gateway.url(), REQ, &foreign);
+
+    let page = |admin: std::net::SocketAddr| {
+        let m = send("GET", &format!("http://{admin}/metrics"), None, b"");
+        assert_eq!(m.status, 200);
+        assert!(
+            m.content_type.starts_with("text/plain; version=0.0.4"),
+            "{}",
+            m.content_type
+        );
+        String::from_utf8(m.body).unwrap()
+    };
+    let text = page(admin);
     for line in [
-        "hush_reports_stored_total 1",
-        "hush_reports_duplicate_total 1",
-        "hush_requests_total{outcome=\"invalid\"} 1",
+        "hush_requests_total{outcome=\"accepted\"} 2",
+        "hush_requests_total{outcome=\"refused\"} 1",
         "hush_requests_total{outcome=\"key_problem\"} 1",
-        "hush_store_latency_seconds_count 2",
+        "hush_requests_total{outcome=\"target_failed\"} 0",
+        "hush_target_latency_seconds_count 3",
     ] {
         assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
     }
-    // Totals only: no address, no report id, nothing of a report.
-    for needle in ["127.0.0.1", id, "tabs.opened", "no.such"] {
-        assert!(!text.contains(needle), "{needle} in metrics");
+    let leader_text = page(leader_admin);
+    for line in [
+        "hush_leader_uploads_total{outcome=\"stored\"} 1",
+        "hush_leader_uploads_total{outcome=\"duplicate\"} 1",
+        "hush_leader_uploads_total{outcome=\"refused\"} 1",
+        "hush_leader_store_latency_seconds_count 2",
+    ] {
+        assert!(
+            leader_text.lines().any(|l| l == line),
+            "no {line:?} in\n{leader_text}"
+        );
+    }
+    // Totals only: no address, no report or task id, nothing of a report.
+    let report_id: String = good.report_id.iter().map(|b| format!("{b:02x}")).collect();
+    for needle in [
+        "127.0.0.1".to_owned(),
+        report_id,
+        good.task_id.to_string(),
+        unknown.task_id.to_string(),
+        "tabs.opened".to_owned(),
+    ] {
+        assert!(!text.contains(&needle), "{needle} in the gateway's metrics");
+        assert!(
+            !leader_text.contains(&needle),
+            "{needle} in the leader's metrics"
+        );
+    }
+    for admin in [admin, leader_admin] {
+        assert_eq!(
+            send("GET", &format!("http://{admin}/healthz"), None, b"").status,
+            200
+        );
     }
     assert_eq!(
-        send("GET", &format!("{admin}/healthz"), None, b"").status,
-        200
-    );
-    assert_eq!(
-        send("POST", &format!("{admin}/gateway"), REQ, &request).status,
+        send("POST", &format!("http://{admin}/gateway"), REQ, &request).status,
         404
+    );
+    let upload = format!("http://{leader_admin}/dap/tasks/{}/reports", good.task_id);
+    assert_eq!(
+        send("PUT", &upload, Some("application/dap-report"), &good.body).status,
+        404,
+        "the leader's admin listener serves no DAP"
     );
 }
 
 #[test]
 fn a_config_file_is_equivalent_to_the_flags() {
-    let tmp = tempfile::tempdir().unwrap();
-    keygen(&tmp.path().join("keys"));
-    let config = tmp.path().join("serve.toml");
+    let c = Cluster::new(1, Mode::Pass);
+    let leader = c.leader_with(LeaderOptions {
+        gateway: false,
+        ..LeaderOptions::default()
+    });
+    let config = c.dep.path("leader/serve.toml");
     std::fs::write(
         &config,
-        "listen = \"127.0.0.1:0\"\nadmin-listen = \"127.0.0.1:0\"\nkey = [\"keys\"]\ndb = \"c.db\"\nheader-timeout-ms = 3000\n",
+        format!(
+            "listen = \"127.0.0.1:0\"\nadmin-listen = \"127.0.0.1:0\"\nkey = [\"ohttp\"]\ntarget-url = \"http://{}/\"\nheader-timeout-ms = 3000\n",
+            leader.addr
+        ),
     )
     .unwrap();
-    let server = Server::spawn_with_admin(&["--config", config.to_str().unwrap()]);
-    assert!(server.admin.is_some());
-    let keys = pinned(&tmp.path().join("keys"));
-    let (request, opener) = sealed(&keys, "POST", "/report", &report(&"f".repeat(32), "{}"));
-    assert_eq!(
-        inner_status(&send("POST", &server.gateway_url(), REQ, &request), &opener),
-        200
+    let gateway = Gateway::spawn_with_admin(&["--config", config.to_str().unwrap()]);
+    assert!(gateway.admin.is_some());
+    let reports = day_of(&c.dep, &start(), 1);
+    let (request, opener) = sealed_upload(
+        &c.dep,
+        &c.dep.ohttp_keys,
+        c.dep.report_of(&reports, "tabs.opened"),
     );
-    drop(server);
-    assert!(tmp.path().join("c.db").exists(), "db relative to the file");
+    assert_eq!(
+        inner_status(&send("POST", &gateway.url(), REQ, &request), &opener),
+        200,
+        "the key directory is relative to the file"
+    );
+    drop(gateway);
+    assert_eq!(accepted_total(&c.accepted()), 1);
 
     std::fs::write(
         &config,
-        "listen = \"127.0.0.1:0\"\nkey = [\"keys\"]\nd = \"typo\"\n",
+        "listen = \"127.0.0.1:0\"\nkey = [\"ohttp\"]\ntarget-url = \"http://127.0.0.1:1/\"\nd = \"typo\"\n",
     )
     .unwrap();
     let out = Command::new(HUSH)
@@ -214,26 +331,33 @@ fn a_config_file_is_equivalent_to_the_flags() {
 }
 
 #[test]
-fn the_database_and_its_wal_are_created_0600() {
-    let tmp = tempfile::tempdir().unwrap();
-    let keys = keygen(&tmp.path().join("keys"));
-    let db = tmp.path().join("c.db");
-    let server = Server::start(&keys, &db);
-    let (request, _) = sealed(
-        &pinned(&keys),
-        "POST",
-        "/report",
-        &report(&"9".repeat(32), "{}"),
-    );
-    send("POST", &server.gateway_url(), REQ, &request);
-    for name in ["c.db", "c.db-wal", "c.db-shm"] {
-        let mode = std::fs::metadata(tmp.path().join(name))
+fn the_aggregators_databases_and_their_wal_are_created_0600() {
+    let c = Cluster::new(1, Mode::Pass);
+    // One that exists already, readable by all: narrowed at start.
+    std::fs::write(c.file("helper.db"), b"").unwrap();
+    std::fs::set_permissions(c.file("helper.db"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let _helper = c.helper();
+    let leader = c.leader();
+    let reports = day_of(&c.dep, &start(), 1);
+    upload_all(&leader, &c.dep, reports, 2);
+    // Aggregated: the helper has written too.
+    eventually("aggregation", || {
+        (count_rows(&c.file("leader.db"), "pending_reports") == 0).then_some(())
+    });
+    for name in [
+        "leader.db",
+        "leader.db-wal",
+        "leader.db-shm",
+        "helper.db",
+        "helper.db-wal",
+        "helper.db-shm",
+    ] {
+        let mode = std::fs::metadata(c.file(name))
             .unwrap()
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
     }
-    drop(server);
 }
 
 /// The README's rotation procedure, step by step: devices pinning the old
@@ -241,16 +365,20 @@ fn the_database_and_its_wal_are_created_0600() {
 /// that slept through the whole overlap is still served by the retired key.
 #[test]
 fn a_key_rotation_strands_no_device() {
-    let tmp = tempfile::tempdir().unwrap();
-    let current = tmp.path().join("key-1");
-    let next = tmp.path().join("key-2");
+    let c = Cluster::new(1, Mode::Pass);
+    let leader = c.leader_with(LeaderOptions {
+        gateway: false,
+        ..LeaderOptions::default()
+    });
+    let target = format!("http://{}/", leader.addr);
+    let current = c.file("key-1");
+    let next = c.file("key-2");
     keygen_args(&current, &["--key-id", "1"]);
     keygen_args(&next, &["--key-id", "2"]);
-    let db = tmp.path().join("c.db");
     let serve = |published: &[&Path], retired: &[&Path]| {
         let mut args: Vec<std::ffi::OsString> = vec![
-            "--db".into(),
-            db.clone().into(),
+            "--target-url".into(),
+            target.clone().into(),
             "--listen".into(),
             "127.0.0.1:0".into(),
         ];
@@ -260,27 +388,25 @@ fn a_key_rotation_strands_no_device() {
                 args.push(dir.into());
             }
         }
-        Server::spawn(&args)
+        Gateway::spawn(&args)
     };
-    let deliver = |server: &Server, list: &KeyConfigs, id: char| {
-        let (request, opener) = sealed(
-            list,
-            "POST",
-            "/report",
-            &report(&id.to_string().repeat(32), "{}"),
-        );
+    // Each delivery is another device's report.
+    let deliver = |gateway: &Gateway, list: &KeyConfigs| {
+        let reports = day_of(&c.dep, &start(), 1);
+        let (request, opener) =
+            sealed_upload(&c.dep, list, c.dep.report_of(&reports, "tabs.opened"));
         (
             request[0],
-            inner_status(&send("POST", &server.gateway_url(), REQ, &request), &opener),
+            inner_status(&send("POST", &gateway.url(), REQ, &request), &opener),
         )
     };
     let old_app = pinned(&current);
 
     // Step 1: the next key is added; nothing changes for devices yet.
-    let server = serve(&[&next, &current], &[]);
+    let gateway = serve(&[&next, &current], &[]);
     let published = send(
         "GET",
-        &format!("http://{}/.well-known/ohttp-gateway", server.addr),
+        &format!("http://{}/.well-known/ohttp-gateway", gateway.addr),
         None,
         b"",
     );
@@ -288,16 +414,16 @@ fn a_key_rotation_strands_no_device() {
     let ids: Vec<u8> = new_app.configs().iter().map(|c| c.key_id()).collect();
     assert_eq!(ids, [2, 1], "the next key first");
     // Step 2: a release pins [2, 1] and seals to 2; older releases still seal to 1.
-    assert_eq!(deliver(&server, &old_app, 'a'), (1, 200));
-    assert_eq!(deliver(&server, &new_app, 'b'), (2, 200));
-    drop(server);
+    assert_eq!(deliver(&gateway, &old_app), (1, 200));
+    assert_eq!(deliver(&gateway, &new_app), (2, 200));
+    drop(gateway);
 
     // Step 3: key 1 is no longer published, but still opened.
     let retired = &current;
-    let server = serve(&[&next], &[retired]);
+    let gateway = serve(&[&next], &[retired]);
     let published = send(
         "GET",
-        &format!("http://{}/ohttp-keys", server.addr),
+        &format!("http://{}/ohttp-keys", gateway.addr),
         None,
         b"",
     );
@@ -309,19 +435,22 @@ fn a_key_rotation_strands_no_device() {
         .collect();
     assert_eq!(ids, [2]);
     // A device that was offline for the whole overlap, still on the old release.
-    assert_eq!(deliver(&server, &old_app, 'c'), (1, 200));
-    assert_eq!(deliver(&server, &new_app, 'd'), (2, 200));
-    drop(server);
+    assert_eq!(deliver(&gateway, &old_app), (1, 200));
+    assert_eq!(deliver(&gateway, &new_app), (2, 200));
+    drop(gateway);
 
     // Deleting key 1 (step 4, only once no release pins it) is what would
     // strand such a device: its report gets the key problem.
-    let server = serve(&[&next], &[]);
-    let (request, _) = sealed(&old_app, "POST", "/report", &report(&"e".repeat(32), "{}"));
-    let a = send("POST", &server.gateway_url(), REQ, &request);
+    let gateway = serve(&[&next], &[]);
+    let reports = day_of(&c.dep, &start(), 1);
+    let (request, _) = sealed_upload(&c.dep, &old_app, c.dep.report_of(&reports, "tabs.opened"));
+    let a = send("POST", &gateway.url(), REQ, &request);
     assert_eq!(
         (a.status, a.content_type.as_str()),
         (400, "application/problem+json")
     );
-    drop(server);
-    assert_eq!(total_reports(&query(&db, 1)), 4);
+    drop(gateway);
+    let accepted = c.accepted();
+    assert_eq!(accepted[&start()]["tabs.opened"], 4, "{accepted:?}");
+    assert_eq!(accepted_total(&accepted), 4);
 }

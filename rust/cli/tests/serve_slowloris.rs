@@ -1,21 +1,20 @@
 //! A slowloris on loopback: 1,100 sockets from one peer that send nothing,
-//! more than the collector's 1,024-connection cap, and more opened all the
-//! while. A well-behaved client still gets its report stored in a few
-//! seconds, long before the header deadline (set to a minute here) could have
+//! more than the gateway's 1,024-connection cap, and more opened all the
+//! while. A well-behaved client still gets its report to the leader behind
+//! it in a few seconds, long before the header deadline (set to a minute here) could have
 //! freed a single slot: only the eviction of connections that have sent
 //! nothing lets it in. Bounded: every socket has a timeout and the test ends
 //! by itself.
 
-mod common;
+mod dap_common;
 
 use std::net::{SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::*;
-use hush_core::ohttp::KeyConfigs;
+use dap_common::*;
 
 const IDLE: usize = 1_100;
 /// Sockets the flood thread keeps open at once, on top of [`IDLE`].
@@ -42,16 +41,6 @@ fn idle_socket(addr: SocketAddr) -> TcpStream {
     s
 }
 
-fn metric(admin: SocketAddr, name: &str) -> u64 {
-    let text =
-        String::from_utf8(send("GET", &format!("http://{admin}/metrics"), None, b"").body).unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name} ")))
-        .unwrap_or_else(|| panic!("no {name}"))
-        .parse()
-        .unwrap()
-}
-
 #[test]
 fn idle_sockets_from_one_peer_do_not_keep_a_client_out() {
     let limit = open_files_limit();
@@ -61,13 +50,19 @@ fn idle_sockets_from_one_peer_do_not_keep_a_client_out() {
          (scripts/test does)",
         IDLE + FLOOD + 200
     );
-    let tmp = tempfile::tempdir().unwrap();
-    let keys_dir = keygen(&tmp.path().join("keys"));
-    let db = tmp.path().join("c.db");
+    let c = Cluster::new(1, Mode::Pass);
+    let leader = c.leader_with(LeaderOptions {
+        gateway: false,
+        ..LeaderOptions::default()
+    });
     // A header deadline far beyond the test: only eviction can make room.
-    let server = Server::with_admin(&keys_dir, &db, &["--header-timeout-ms", "60000"]);
+    let server = Gateway::with_admin(
+        &c.dep.path("leader/ohttp"),
+        &format!("http://{}/", leader.addr),
+        &["--header-timeout-ms", "60000"],
+    );
     let admin = server.admin.unwrap();
-    let keys = KeyConfigs::parse(&std::fs::read(keys_dir.join("ohttp-keys")).unwrap()).unwrap();
+    let reports = c.dep.device_reports(&start(), &[]);
 
     let idle: Vec<TcpStream> = (0..IDLE).map(|_| idle_socket(server.addr)).collect();
     // Until the collector has taken them all in (bounded).
@@ -81,33 +76,32 @@ fn idle_sockets_from_one_peer_do_not_keep_a_client_out() {
     }
     // And the attacker keeps opening more, every few milliseconds.
     let stop = Arc::new(AtomicBool::new(false));
+    let opened = Arc::new(AtomicUsize::new(0));
     let flood = {
-        let (stop, addr) = (Arc::clone(&stop), server.addr);
+        let (stop, opened, addr) = (Arc::clone(&stop), Arc::clone(&opened), server.addr);
         thread::spawn(move || {
             let mut mine = std::collections::VecDeque::new();
-            let mut opened = 0;
             while !stop.load(Ordering::Relaxed) {
                 if let Ok(s) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
                     mine.push_back(s);
-                    opened += 1;
+                    opened.fetch_add(1, Ordering::Relaxed);
                 }
                 if mine.len() > FLOOD {
                     mine.pop_front();
                 }
                 thread::sleep(Duration::from_millis(2));
             }
-            opened
         })
     };
+    // The client comes once the flood is well under way (bounded).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while opened.load(Ordering::Relaxed) < FLOOD {
+        assert!(Instant::now() < deadline, "the flood never got going");
+        thread::sleep(Duration::from_millis(10));
+    }
 
-    for i in 0..5u8 {
-        let id = format!("{:032x}", 0xabc0 + u32::from(i));
-        let (request, opener) = sealed(
-            &keys,
-            "POST",
-            "/report",
-            &report(&id, r#"{"tabs.opened":{"counter":1}}"#),
-        );
+    for (i, report) in reports.iter().take(5).enumerate() {
+        let (request, opener) = sealed_upload(&c.dep, &c.dep.ohttp_keys, report);
         let started = Instant::now();
         let a = send(
             "POST",
@@ -120,9 +114,11 @@ fn idle_sockets_from_one_peer_do_not_keep_a_client_out() {
         // Well under the minute-long header deadline: eviction let it in.
         assert!(took < Duration::from_secs(20), "request {i} took {took:?}");
     }
+    // Still flooding while the last request was served.
+    let flooded = opened.load(Ordering::Relaxed);
     stop.store(true, Ordering::Relaxed);
-    let flooded = flood.join().unwrap();
-    assert!(flooded > 10, "the flood ran ({flooded} sockets)");
+    flood.join().unwrap();
+    assert!(flooded >= FLOOD, "the flood ran ({flooded} sockets)");
     assert!(
         metric(admin, "hush_connections_evicted_total") >= (IDLE - 1_024) as u64,
         "silent connections were evicted"
@@ -131,7 +127,7 @@ fn idle_sockets_from_one_peer_do_not_keep_a_client_out() {
         metric(admin, "hush_connections_open") <= 1_024,
         "the cap held"
     );
-    assert_eq!(total_reports(&query(&db, 1)), 5);
+    assert_eq!(accepted_total(&c.accepted()), 5);
     drop(idle);
     let (status, _) = server.stop();
     assert!(status.success());

@@ -48,8 +48,9 @@ pub struct Args {
     #[arg(long)]
     pub tasks: PathBuf,
     /// The leader gateway's URL sealed reports are POSTed to, e.g.
-    /// `http://127.0.0.1:PORT/gateway` of `hush leader`. Without it, `flush`
-    /// seals reports but uploads nothing.
+    /// `http://127.0.0.1:PORT/.well-known/ohttp-gateway` of `hush serve` (in
+    /// front of `hush leader`). Without it, `flush` seals reports but
+    /// uploads nothing.
     #[arg(long)]
     pub endpoint: Option<String>,
     /// An OHTTP relay to POST through (it forwards to the gateway, e.g.

@@ -1,12 +1,13 @@
 //! The HTTP side both aggregators share: the request and response a
-//! handler sees (also what the OHTTP gateway hands over in-process), the
-//! DAP-09 resource paths, and a small hyper server.
+//! handler sees, the DAP-09 resource paths, and a small hyper server.
 //!
 //! The server logs nothing about a request (no peer address, no header, no
 //! path), reads each body under the limit its route allows (413 beyond),
 //! runs the handler on a blocking thread (it decrypts, prepares and writes
 //! SQLite), prints `listening on ADDR` once bound, and stops on SIGTERM or
-//! SIGINT after letting requests in progress finish.
+//! SIGINT after letting requests in progress finish. With an admin address
+//! it also serves the operator's `/metrics` (Prometheus) and `/healthz`
+//! there, and prints `admin on ADDR` next.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -88,6 +89,7 @@ impl Response {
         self
     }
 
+    #[cfg(test)]
     pub fn content_type(&self) -> Option<&str> {
         self.headers
             .iter()
@@ -234,25 +236,36 @@ pub trait Service: Send + Sync + 'static {
     fn body_limit(&self, method: &Method, path: &str, headers: &HeaderMap) -> usize;
     /// Runs on a blocking thread.
     fn handle(&self, req: Request) -> Response;
+    /// Every answer to `path`, the handler's or a refused body's, as it is
+    /// sent (the leader gives every answer to an upload one size, P9).
+    fn finish(&self, _path: &str, answer: Response) -> Response {
+        answer
+    }
+    /// The operator's `/metrics` page, on the admin listener only.
+    fn metrics(&self) -> String {
+        String::new()
+    }
 }
 
 /// Open connections beyond this are closed at once (bounded memory).
 const MAX_CONNECTIONS: usize = 256;
+/// The admin listener's own cap: a flood of the public one never locks the
+/// operator out.
+const MAX_ADMIN_CONNECTIONS: usize = 16;
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// A body must arrive within this time once the headers are in.
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// Binds `listen` and serves `service` until SIGTERM or SIGINT.
-pub fn run<S: Service>(service: Arc<S>, listen: SocketAddr) -> Result<(), String> {
-    let listener = std::net::TcpListener::bind(listen)
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| format!("cannot listen on {local}: {e}"))?;
+/// Binds `listen` (and `admin`, if given) and serves `service` until
+/// SIGTERM or SIGINT.
+pub fn run<S: Service>(
+    service: Arc<S>,
+    listen: SocketAddr,
+    admin: Option<SocketAddr>,
+) -> Result<(), String> {
+    let public = bind(listen)?;
+    let admin = admin.map(bind).transpose()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(8)
@@ -260,60 +273,118 @@ pub fn run<S: Service>(service: Arc<S>, listen: SocketAddr) -> Result<(), String
         .enable_time()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let served = runtime.block_on(accept_loop(service, listener, local));
+    let served = runtime.block_on(accept_loop(service, public, admin));
     // Whatever outlived the grace period ends here.
     runtime.shutdown_timeout(Duration::from_secs(1));
     served
 }
 
+type Bound = (std::net::TcpListener, SocketAddr);
+
+fn bind(addr: SocketAddr) -> Result<Bound, String> {
+    let listener =
+        std::net::TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| format!("cannot listen on {local}: {e}"))?;
+    Ok((listener, local))
+}
+
+/// One listener being served: its socket, its connection cap, and whether
+/// it is the operator's.
+struct Listening {
+    listener: tokio::net::TcpListener,
+    connections: Arc<Semaphore>,
+    admin: bool,
+}
+
+impl Listening {
+    fn new((listener, local): Bound, cap: usize, admin: bool) -> Result<Self, String> {
+        Ok(Self {
+            listener: tokio::net::TcpListener::from_std(listener)
+                .map_err(|e| format!("cannot listen on {local}: {e}"))?,
+            connections: Arc::new(Semaphore::new(cap)),
+            admin,
+        })
+    }
+
+    /// Accepts one connection and serves it on a task of its own.
+    async fn accept_one<S: Service>(&self, service: &Arc<S>, graceful: &GracefulShutdown) {
+        // The peer address is dropped unread: aggregators keep no IPs.
+        let Ok((stream, _)) = self.listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            return;
+        };
+        let Ok(permit) = Arc::clone(&self.connections).try_acquire_owned() else {
+            return;
+        };
+        let _ = stream.set_nodelay(true);
+        let (service, admin) = (Arc::clone(service), self.admin);
+        let conn = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_TIMEOUT)
+            .serve_connection(
+                TokioIo::new(stream),
+                service_fn(move |req| {
+                    let service = Arc::clone(&service);
+                    async move {
+                        if admin {
+                            serve_admin(&*service, &req)
+                        } else {
+                            serve_one(service, req).await
+                        }
+                    }
+                }),
+            );
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+}
+
 async fn accept_loop<S: Service>(
     service: Arc<S>,
-    listener: std::net::TcpListener,
-    local: SocketAddr,
+    public: Bound,
+    admin: Option<Bound>,
 ) -> Result<(), String> {
-    let listener = tokio::net::TcpListener::from_std(listener)
-        .map_err(|e| format!("cannot listen on {local}: {e}"))?;
+    let (public_addr, admin_addr) = (public.1, admin.as_ref().map(|a| a.1));
+    let public = Listening::new(public, MAX_CONNECTIONS, false)?;
+    let admin = admin
+        .map(|a| Listening::new(a, MAX_ADMIN_CONNECTIONS, true))
+        .transpose()?;
     let mut term = signal(SignalKind::terminate()).map_err(|e| format!("signals: {e}"))?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("signals: {e}"))?;
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
-        // Scripts wait for this line; if stdout is gone there is no one to tell.
-        let _ = writeln!(out, "listening on {local}").and_then(|()| out.flush());
+        // Scripts wait for these lines; if stdout is gone there is no one to tell.
+        let _ = writeln!(out, "listening on {public_addr}");
+        if let Some(addr) = admin_addr {
+            let _ = writeln!(out, "admin on {addr}");
+        }
+        let _ = out.flush();
     }
-    let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let graceful = GracefulShutdown::new();
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                // The peer address is dropped unread: aggregators keep no IPs.
-                let Ok((stream, _)) = accepted else {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                };
-                let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
-                let service = Arc::clone(&service);
-                let conn = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(HEADER_TIMEOUT)
-                    .serve_connection(
-                        TokioIo::new(stream),
-                        service_fn(move |req| serve_one(Arc::clone(&service), req)),
-                    );
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                    drop(permit);
-                });
-            }
+            () = public.accept_one(&service, &graceful) => {}
+            () = async {
+                match &admin {
+                    Some(admin) => admin.accept_one(&service, &graceful).await,
+                    None => std::future::pending().await,
+                }
+            } => {}
             _ = term.recv() => break,
             _ = int.recv() => break,
         }
     }
-    drop(listener);
+    drop(public);
+    drop(admin);
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(SHUTDOWN_GRACE) => {}
@@ -326,21 +397,51 @@ async fn serve_one<S: Service>(
     req: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, std::convert::Infallible> {
     let (parts, body) = req.into_parts();
-    let limit = service.body_limit(&parts.method, parts.uri.path(), &parts.headers);
+    let path = parts.uri.path().to_owned();
+    let limit = service.body_limit(&parts.method, &path, &parts.headers);
     let response = match read_body(&parts.headers, body, limit).await {
         Err(r) => r,
         Ok(body) => {
             let req = Request {
                 method: parts.method,
-                path: parts.uri.path().to_owned(),
+                path: path.clone(),
                 query: parts.uri.query().map(str::to_owned),
                 headers: parts.headers,
                 body,
             };
+            let service = Arc::clone(&service);
             tokio::task::spawn_blocking(move || service.handle(req))
                 .await
                 .unwrap_or_else(|_| Response::problem(&Problem::internal()))
         }
+    };
+    Ok(to_hyper(service.finish(&path, response)))
+}
+
+/// The admin listener: `/metrics` and `/healthz`, nothing else.
+fn serve_admin<S: Service>(
+    service: &S,
+    req: &hyper::Request<Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, std::convert::Infallible> {
+    let text = |status, content_type: &'static str, body: Vec<u8>| Response {
+        status,
+        headers: vec![(CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body,
+    };
+    let get = matches!(*req.method(), Method::GET | Method::HEAD);
+    let response = match (req.uri().path(), get) {
+        ("/metrics", true) => text(
+            StatusCode::OK,
+            crate::prometheus::CONTENT_TYPE,
+            service.metrics().into_bytes(),
+        ),
+        ("/healthz", true) => text(
+            StatusCode::OK,
+            "text/plain; charset=utf-8",
+            b"ok\n".to_vec(),
+        ),
+        ("/metrics" | "/healthz", false) => Response::method_not_allowed("GET, HEAD"),
+        _ => Response::not_found(),
     };
     Ok(to_hyper(response))
 }

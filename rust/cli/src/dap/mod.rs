@@ -7,7 +7,8 @@
 //!
 //! * [`setup`]: `hush dap-setup`, a development deployment ([`deployment`]
 //!   is its file formats, [`janus`] the same tasks for Janus).
-//! * [`leader`]: `hush leader`, with its OHTTP gateway ([`ohttp_front`]).
+//! * [`leader`]: `hush leader`, behind its OHTTP gateway (`hush serve`, a
+//!   process of its own: `crate::serve`).
 //! * [`helper`]: `hush helper`.
 //! * [`collect`]: `hush collect`.
 //! * Shared: [`aggregator`] (a loaded configuration), [`http`] (resources
@@ -26,7 +27,6 @@ pub mod hpke;
 pub mod http;
 pub mod janus;
 pub mod leader;
-pub mod ohttp_front;
 pub mod peer;
 pub mod prep;
 pub mod problem;

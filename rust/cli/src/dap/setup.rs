@@ -6,7 +6,7 @@
 //! | `client/dap-tasks.json` | 0644 | what the app ships and pins: the task configuration (`hush-dap-tasks/1`) |
 //! | `client/ohttp-keys` | 0644 | the leader gateway's OHTTP key configuration, also pinned by the app |
 //! | `leader/aggregator.json` | 0600 | the leader's HPKE key pair, the tasks with their VDAF verify keys, the helper's URL, the token it presents to the helper, the collector's HPKE config and the hash of the collector's token |
-//! | `leader/ohttp/` | 0600 keys | the leader's OHTTP gateway key directory (as `hush keygen` writes it) |
+//! | `leader/ohttp/` | 0600 keys | the key directory of the leader's OHTTP gateway, `hush serve --key leader/ohttp` (as `hush keygen` writes it) |
 //! | `helper/aggregator.json` | 0600 | the helper's own HPKE key pair, the same tasks and verify keys, the hash of the leader's token, the collector's HPKE config |
 //! | `collector/collector.json` | 0600 | the collector's HPKE private key, its token, the leader's URL, the tasks with their labels |
 //! | `leader/janus-tasks.yaml`, `helper/janus-tasks.yaml` | 0600 | the same tasks as Janus 0.7 provisions them ([`super::janus`]), for a Janus instance in either role |
@@ -222,7 +222,10 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     for path in written.iter().chain([&pinned]) {
         print_line(&format!("wrote {}", path.display()))?;
     }
-    print_line(&format!("wrote {}/ (OHTTP gateway keys)", ohttp.display()))?;
+    print_line(&format!(
+        "wrote {}/ (the OHTTP gateway's keys: hush serve --key)",
+        ohttp.display()
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

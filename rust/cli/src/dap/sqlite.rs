@@ -27,6 +27,29 @@ enum Op {
     Grouped(GroupedOp),
 }
 
+/// Creates the database file 0600 if it is missing, and narrows an existing
+/// one (and its `-wal`, `-shm` and `-journal` files) to 0600: shares, keys
+/// of replay protection and aggregates are no one else's to read. SQLite
+/// gives the `-wal` and `-shm` files it creates later the database file's
+/// mode.
+fn private_files(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        match std::fs::set_permissions(&name, std::fs::Permissions::from_mode(0o600)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
 /// The writer thread is gone (it panicked or the database failed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the database is unavailable")]
@@ -53,6 +76,7 @@ impl Db {
     /// Opens (or creates) the database at `path` and applies `schema`
     /// (idempotent `CREATE ... IF NOT EXISTS` statements, in parts).
     pub fn open(path: &Path, schema: &[&str]) -> Result<(Self, Writer), String> {
+        private_files(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE

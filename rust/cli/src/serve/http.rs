@@ -1,5 +1,4 @@
-//! HTTP resources of `hush serve`. The public listener, as a gateway
-//! (`--mode all`, the default, or `--mode gateway`):
+//! HTTP resources of `hush serve`, the OHTTP gateway. The public listener:
 //!
 //! | resource | method | answer |
 //! |---|---|---|
@@ -10,12 +9,6 @@
 //! | `/healthz` | GET, HEAD | 200 `ok` |
 //! | anything else | | 404, or 405 with `Allow` for a known path |
 //!
-//! As the report target alone (`--mode target`, plain HTTP behind any
-//! standard OHTTP gateway): `POST /report` and `/healthz`; every answer but
-//! `/healthz`, refusals included, has the same headers and a body of the
-//! same length ([`TARGET_BODY_LEN`]), so the gateway in front seals answers
-//! of one size.
-//!
 //! Outer (unencrypted) errors, before anything is decrypted: 415 for another
 //! content type, 413 above [`MAX_BODY`], 408 for a body slower than
 //! [`BODY_TIMEOUT`], 400 for a request that cannot be decapsulated. A request
@@ -24,13 +17,18 @@
 //! `application/problem+json`): the client's pinned configuration is wrong,
 //! which retrying cannot fix.
 //!
-//! Once a request decrypts, every answer is sealed to the client, including
-//! refusals: the inner status is what the client acts on (200 stored or
-//! already stored, 400 invalid report, 503 store failure, 502 target
-//! unreachable). Every sealed answer is padded to [`ANSWER_PAD`] bytes of
-//! Binary HTTP, so its size does not tell a refusal from a success (P9). A
-//! replayed encapsulated request is harmless: the report id de-duplicates
-//! it, and the answer is sealed to whoever made the original request.
+//! Once a request decrypts, it is forwarded to the target ([`forward`]) and
+//! every answer is sealed to the client, including refusals: the inner
+//! status is what the client acts on (the leader's 200 for a stored or
+//! already stored report, its DAP problem document otherwise; 502 if the
+//! target is down or too slow, 400 for a message that is not Binary HTTP).
+//! Every sealed answer is padded to a multiple of [`ANSWER_PAD`] bytes of
+//! Binary HTTP, one size for every answer to an upload, so its size does not
+//! tell a refusal from a success (P9). A replayed encapsulated request is
+//! harmless: the report id de-duplicates it at the leader, and the answer is
+//! sealed to whoever made the original request.
+//!
+//! [`forward`]: super::forward
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -38,11 +36,11 @@ use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use hyper::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 
+use super::forward::{InnerRequest, InnerResponse, Target};
 use super::metrics::{Metrics, Outcome};
-use super::target::{InnerRequest, InnerResponse, Target};
 use crate::gateway::{self, Gateway, GatewayError};
 
 pub const KEYS_PATH: &str = "/ohttp-keys";
@@ -51,16 +49,17 @@ pub const GATEWAY_PATH: &str = "/gateway";
 pub const WELL_KNOWN_PATH: &str = "/.well-known/ohttp-gateway";
 pub const HEALTH_PATH: &str = "/healthz";
 pub const METRICS_PATH: &str = "/metrics";
-/// Largest encapsulated request accepted. Clients pad reports to power-of-two
-/// buckets; 64 KiB is far above a real day's report.
-pub const MAX_BODY: usize = 64 * 1024;
+/// Largest encapsulated request accepted: twice the largest report of the
+/// shipped plan (the page domains, about 46 KB sealed), so an allow-list that
+/// grows does not strand uploads.
+pub const MAX_BODY: usize = 128 * 1024;
 /// A body must arrive within this time once the headers are in.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Every sealed answer's Binary HTTP message is zero-padded to a multiple of
-/// this (RFC 9292 §3.8): one size for every answer the report target gives.
-pub const ANSWER_PAD: usize = 512;
-/// Target-only mode: the length of every answer body.
-pub const TARGET_BODY_LEN: usize = 64;
+/// this (RFC 9292 §3.8): above every answer the leader gives an upload (its
+/// 512-byte one-size answers with their header) and every answer of the
+/// gateway's own, so all of them seal to one size.
+pub const ANSWER_PAD: usize = 1024;
 
 const KEYS_TYPE: &str = "application/ohttp-keys";
 const REQUEST_TYPE: &str = "message/ohttp-req";
@@ -71,17 +70,10 @@ const OHTTP_KEY_PROBLEM: &str = r#"{"type":"https://iana.org/assignments/http-pr
 
 pub type Body = Full<Bytes>;
 
-/// What the public listener is.
-pub enum Role {
-    /// An OHTTP gateway in front of `target`.
-    Gateway { gateway: Gateway, target: Target },
-    /// The report target alone, plain HTTP.
-    Target(Target),
-}
-
-/// What every request handler shares.
+/// What every request handler shares: the keys, the target behind them.
 pub struct App {
-    pub role: Role,
+    pub gateway: Gateway,
+    pub target: Target,
     pub metrics: Arc<Metrics>,
 }
 
@@ -91,25 +83,22 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Bo
     if path == HEALTH_PATH {
         return Ok(health(&app.metrics, req.method()));
     }
-    let response = match &app.role {
-        Role::Gateway { gateway, target } => match (path, req.method()) {
-            (KEYS_PATH | WELL_KNOWN_PATH, &Method::GET | &Method::HEAD) => {
-                app.metrics.count(Outcome::Keys);
-                respond(
-                    StatusCode::OK,
-                    KEYS_TYPE,
-                    Bytes::copy_from_slice(gateway.key_configs()),
-                )
-            }
-            (GATEWAY_PATH | WELL_KNOWN_PATH, &Method::POST) => {
-                gateway_request(gateway, target, &app.metrics, req).await
-            }
-            (KEYS_PATH, _) => not_allowed(&app.metrics, "GET, HEAD"),
-            (WELL_KNOWN_PATH, _) => not_allowed(&app.metrics, "GET, HEAD, POST"),
-            (GATEWAY_PATH, _) => not_allowed(&app.metrics, "POST"),
-            _ => not_found(&app.metrics),
-        },
-        Role::Target(target) => plain_target(target, &app.metrics, req).await,
+    let response = match (path, req.method()) {
+        (KEYS_PATH | WELL_KNOWN_PATH, &Method::GET | &Method::HEAD) => {
+            app.metrics.count(Outcome::Keys);
+            respond(
+                StatusCode::OK,
+                KEYS_TYPE,
+                Bytes::copy_from_slice(app.gateway.key_configs()),
+            )
+        }
+        (GATEWAY_PATH | WELL_KNOWN_PATH, &Method::POST) => {
+            gateway_request(&app.gateway, &app.target, &app.metrics, req).await
+        }
+        (KEYS_PATH, _) => not_allowed(&app.metrics, "GET, HEAD"),
+        (WELL_KNOWN_PATH, _) => not_allowed(&app.metrics, "GET, HEAD, POST"),
+        (GATEWAY_PATH, _) => not_allowed(&app.metrics, "POST"),
+        _ => not_found(&app.metrics),
     };
     Ok(response)
 }
@@ -122,7 +111,7 @@ pub async fn handle_admin(
     Ok(match (req.uri().path(), req.method()) {
         (METRICS_PATH, &Method::GET) => respond(
             StatusCode::OK,
-            "text/plain; version=0.0.4; charset=utf-8",
+            crate::prometheus::CONTENT_TYPE,
             Bytes::from(app.metrics.render()),
         ),
         (HEALTH_PATH, method) => health(&app.metrics, method),
@@ -238,50 +227,6 @@ fn sealed_answer(
     gateway::seal_response(handle, &bhttp)
 }
 
-/// Target-only mode: the report target over plain HTTP.
-async fn plain_target(
-    target: &Target,
-    metrics: &Metrics,
-    req: Request<Incoming>,
-) -> Response<Body> {
-    let method = req.method().as_str().as_bytes().to_vec();
-    let path = req.uri().path().as_bytes().to_vec();
-    let content_type = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .map(|v| v.as_bytes().to_vec());
-    let body = match read_body(metrics, req).await {
-        Ok(body) => body.to_vec(),
-        // Of the one size too, as every answer of the target.
-        Err((status, reason)) => return fixed_size(&InnerResponse::text(status.as_u16(), reason)),
-    };
-    let answer = target
-        .handle(InnerRequest {
-            method,
-            path,
-            content_type,
-            body,
-        })
-        .await;
-    fixed_size(&answer)
-}
-
-/// An answer whose headers and body length are the same whatever it says.
-fn fixed_size(answer: &InnerResponse) -> Response<Body> {
-    let mut body = answer.body.clone();
-    body.truncate(TARGET_BODY_LEN);
-    body.resize(TARGET_BODY_LEN, b' ');
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = respond(status, "text/plain; charset=utf-8", Bytes::from(body));
-    // Always present, so the header section is the same size: 0 = no wait.
-    let after = answer.retry_after.unwrap_or(0).min(9_999);
-    response.headers_mut().insert(
-        RETRY_AFTER,
-        HeaderValue::from_str(&format!("{after:04}")).unwrap_or(HeaderValue::from_static("0000")),
-    );
-    response
-}
-
 /// `value` names `media_type` (ASCII case-insensitive), with or without parameters.
 pub fn is_media_type(value: &[u8], media_type: &str) -> bool {
     let essence = value.split(|&b| b == b';').next().unwrap_or_default();
@@ -334,63 +279,38 @@ mod tests {
         assert!(!is_media_type(b"message/ohttp-reqx", REQUEST_TYPE));
     }
 
-    #[test]
-    fn target_answers_have_one_size() {
-        let answers = [
-            InnerResponse::text(200, "stored"),
-            InnerResponse::text(400, "unknown metric, type or label"),
-            InnerResponse::text(404, "unknown resource"),
-            InnerResponse {
-                retry_after: Some(60),
-                ..InnerResponse::text(503, "try again later")
-            },
-        ];
-        let sizes: Vec<(usize, usize)> = answers
-            .iter()
-            .map(|a| {
-                let r = fixed_size(a);
-                let headers: usize = r
-                    .headers()
-                    .iter()
-                    .map(|(n, v)| n.as_str().len() + v.len())
-                    .sum();
-                let len = http_body_util::BodyExt::boxed(r.into_body());
-                (
-                    headers,
-                    hyper::body::Body::size_hint(&len).exact().unwrap() as usize,
-                )
-            })
-            .collect();
-        assert!(sizes.iter().all(|s| *s == sizes[0]), "{sizes:?}");
-        assert_eq!(sizes[0].1, TARGET_BODY_LEN);
-    }
-
-    /// P9 at the seam where it is made: every answer the target can give
-    /// (stored or duplicate, a refusal, an invalid report, a store failure
-    /// with its Retry-After, a target that is down) seals to one length.
+    /// P9 at the seam where it is made: every answer the leader can give an
+    /// upload (stored or duplicate, each DAP problem, a refused body), and
+    /// the gateway's own (a target that is down, a message that is not
+    /// Binary HTTP), seals to one length.
     #[test]
     fn sealed_answers_have_one_size() {
+        use crate::dap::leader::upload::{one_size, tests::every_answer};
         let dir = tempfile::tempdir().unwrap();
         crate::gateway::generate(dir.path(), None).unwrap();
         let gateway = Gateway::load(dir.path()).unwrap();
         let keys = hush_core::ohttp::KeyConfigs::parse(gateway.key_configs()).unwrap();
-        let answers = [
-            InnerResponse::text(200, "stored"),
-            InnerResponse::text(400, "unknown metric, type or label"),
-            InnerResponse::text(400, "not a binary HTTP request"),
-            InnerResponse::text(404, "unknown resource"),
-            InnerResponse {
-                retry_after: Some(60),
-                ..InnerResponse::text(503, "try again later")
-            },
-            InnerResponse::text(502, "report target unavailable"),
-            InnerResponse {
-                status: 400,
-                content_type: b"application/problem+json".to_vec(),
-                body: br#"{"type":"urn:ietf:params:ppm:dap:error:reportRejected","title":"Report could not be processed.","taskid":"8BY0RzZMzxvA46_8ymhzycOB9krN-QIGYvg_RsByGec"}"#.to_vec(),
-                retry_after: None,
-            },
-        ];
+        let mut answers: Vec<InnerResponse> = every_answer()
+            .into_iter()
+            .map(|a| {
+                let a = one_size(a);
+                InnerResponse {
+                    status: a.status.as_u16(),
+                    content_type: a.content_type().unwrap_or_default().as_bytes().to_vec(),
+                    body: a.body,
+                    retry_after: None,
+                }
+            })
+            .collect();
+        answers.push(InnerResponse::text(400, "not a binary HTTP request"));
+        answers.push(InnerResponse::text(502, "target unavailable"));
+        // A plain 404 of the leader (not an upload path).
+        answers.push(InnerResponse {
+            status: 404,
+            content_type: b"application/problem+json".to_vec(),
+            body: crate::dap::http::Response::not_found().body,
+            retry_after: None,
+        });
         let mut lengths = Vec::new();
         for answer in &answers {
             let sealed = hush_core::ohttp::encapsulate(&keys, b"request").unwrap();
@@ -402,6 +322,7 @@ mod tests {
             assert_eq!(decoded.content, answer.body);
             lengths.push(bytes.len());
         }
+        // The response nonce (16) and the AEAD tag (16) around the padding.
         assert!(lengths.iter().all(|&l| l == ANSWER_PAD + 32), "{lengths:?}");
     }
 }

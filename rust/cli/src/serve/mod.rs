@@ -1,13 +1,9 @@
-//! `hush serve`: the reference collector. An Oblivious HTTP gateway
-//! ([`http`]) in front of a report target ([`target`]: [`validate`] and the
-//! [`store`]), in one of three modes:
-//!
-//! - `all` (default): the gateway with the report target in process;
-//! - `gateway`: the gateway alone, forwarding opened requests to a
-//!   plain-HTTP target (`--target-url`, e.g. `hush serve --mode target` or
-//!   another report target);
-//! - `target`: the report target alone, plain HTTP, behind any standard
-//!   OHTTP gateway (`ohttp-gateway`, a cloud's privacy gateway).
+//! `hush serve`: an Oblivious HTTP gateway ([`http`], [`listener`]) in front
+//! of a plain-HTTP target ([`forward`]): the reference DAP leader, `hush
+//! leader`, whose upload endpoint devices reach through it. Gateway and
+//! leader are separate processes, as in a real deployment: any standard
+//! OHTTP gateway (`ohttp-gateway`, a cloud's privacy gateway) can take this
+//! one's place, and this one can front any DAP leader (Janus).
 //!
 //! Clients are configured with the gateway URL
 //! `http://HOST:PORT/.well-known/ohttp-gateway` (or `/gateway`) and the key
@@ -15,8 +11,8 @@
 //! Once listening, the bound address is printed on stdout as one line,
 //! `listening on 127.0.0.1:PORT` (then `admin on ...` with `--admin-listen`),
 //! so `--listen 127.0.0.1:0` can be used by scripts. SIGTERM or SIGINT stops
-//! accepting, lets requests in progress finish (up to [`SHUTDOWN_GRACE`]),
-//! flushes the store and exits 0.
+//! accepting, lets requests in progress finish (up to [`SHUTDOWN_GRACE`])
+//! and exits 0.
 //!
 //! Nothing about a request is logged: not the peer address, not a header,
 //! not a byte of a report. The only output is the listening lines and, at
@@ -28,28 +24,25 @@
 //! given on the command line wins ([`config`]).
 
 pub mod config;
+pub mod forward;
 pub mod http;
 pub mod listener;
 pub mod metrics;
-pub mod store;
-pub mod target;
-pub mod validate;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hush_core::schema::Schema;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::signal::unix::{signal, SignalKind};
 
 use crate::gateway::Gateway;
-use config::{Mode, ServeConfig};
-use http::{App, Role};
+use config::ServeConfig;
+use forward::Target;
+use http::App;
 use listener::{Open, Service};
 use metrics::{Metrics, Outcome};
-use target::{ForwardTarget, ReportTarget, Target};
 
 pub use config::Args;
 
@@ -59,54 +52,21 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub fn run(args: Args) -> Result<ExitCode, String> {
     let config = ServeConfig::from_args(args)?;
     let metrics = Arc::new(Metrics::default());
-    let schema = match &config.schema {
-        Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            Schema::from_toml(&text).map_err(|e| format!("{}: {e}", p.display()))?
-        }
-        None => Schema::default_browser(),
-    };
-    let (store, writer) = match &config.db {
-        Some(db) => {
-            let (store, writer) = store::start(db)?;
-            (Some(store), Some(writer))
-        }
-        None => (None, None),
-    };
-    let reports = |store: &Option<store::StoreHandle>| {
-        Target::Reports(ReportTarget {
-            schema: schema.clone(),
-            store: store.clone().expect("checked: this mode has a database"),
-            metrics: Arc::clone(&metrics),
-        })
-    };
-    let role = match config.mode {
-        Mode::All => Role::Gateway {
-            gateway: load_gateway(&config)?,
-            target: reports(&store),
-        },
-        Mode::Gateway => Role::Gateway {
-            gateway: load_gateway(&config)?,
-            target: Target::Forward(ForwardTarget::new(
-                config
-                    .target_url
-                    .as_deref()
-                    .expect("checked: gateway mode has a target"),
-                config.target_timeout,
-                Arc::clone(&metrics),
-            )?),
-        },
-        Mode::Target => Role::Target(reports(&store)),
-    };
-    drop(store);
+    let gateway = load_gateway(&config)?;
+    let target = Target::new(
+        &config.target_url,
+        config.target_timeout,
+        Arc::clone(&metrics),
+    )?;
     let public = bind(config.listen)?;
     let admin = config.admin_listen.map(bind).transpose()?;
 
     let app = Arc::new(App {
-        role,
+        gateway,
+        target,
         metrics: Arc::clone(&metrics),
     });
-    // Two workers: decapsulation is short CPU work, the store has its own thread.
+    // Two workers: decapsulation is short CPU work, the target does the rest.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_io()
@@ -114,22 +74,19 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let served = runtime.block_on(serve(Arc::clone(&app), public, admin, config.limits));
-    // Dropping the runtime cancels whatever outlived the grace period, which
-    // drops the last store handles, so the writer drains its queue and ends.
+    // Dropping the runtime cancels whatever outlived the grace period.
     drop(runtime);
     drop(app);
     let m = &metrics;
     eprintln!(
-        "hush serve: stopped; {} reports stored, {} duplicates, {} invalid, {} key problems, {} malformed",
-        m.get(Outcome::Stored),
-        m.get(Outcome::Duplicate),
-        m.get(Outcome::Invalid),
+        "hush serve: stopped; {} accepted, {} refused, {} target errors, {} target unreachable, {} key problems, {} malformed",
+        m.get(Outcome::Accepted),
+        m.get(Outcome::Refused),
+        m.get(Outcome::TargetError),
+        m.get(Outcome::TargetFailed),
         m.get(Outcome::KeyProblem),
         m.get(Outcome::Malformed),
     );
-    if let Some(writer) = writer {
-        writer.finish();
-    }
     served.map(|()| ExitCode::SUCCESS)
 }
 

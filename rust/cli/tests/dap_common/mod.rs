@@ -1,8 +1,11 @@
 //! Shared helpers for the DAP tests: a deployment from `hush dap-setup`, the
-//! real `hush leader` and `hush helper` binaries on 127.0.0.1, uploads as a
-//! device makes them (hush-core's `DapClient`, OHTTP-sealed with hush-core),
-//! `hush collect`, and an HTTP proxy between leader and helper that can be
-//! down, lose answers, and records every message. Every wait is bounded.
+//! real `hush leader` (with its OHTTP gateway, `hush serve`, in front) and
+//! `hush helper` binaries on 127.0.0.1, uploads as a device makes them
+//! (hush-core's `DapClient`, OHTTP-sealed with hush-core), `hush collect`,
+//! what the leader's store holds, and an HTTP proxy between leader and
+//! helper that can be down, lose answers, and records every message. Every
+//! wait is bounded. The gateway and client helpers of `tests/common` come
+//! with it.
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
 use std::collections::BTreeMap;
@@ -24,8 +27,8 @@ use hush_core::schema::Schema;
 use serde_json::Value;
 
 #[path = "../common/mod.rs"]
-mod common;
-pub use common::{wait_bounded, HUSH};
+pub mod common;
+pub use common::*;
 /// The leader's DAP API lives under a path, the helper's at the root: both
 /// ways of mounting it are exercised.
 pub const LEADER_URL: &str = "https://leader.example/dap/";
@@ -46,14 +49,22 @@ pub struct Deployment {
     pub config: TaskConfig,
     pub ohttp_keys: KeyConfigs,
     pub min_batch_size: u64,
+    /// The path of the leader's URL: where its DAP API is served.
+    pub leader_base: String,
 }
 
 impl Deployment {
     pub fn create(dir: &Path, min_batch_size: u64) -> Self {
+        Self::create_for(dir, min_batch_size, LEADER_URL)
+    }
+
+    /// A deployment whose app uploads to `leader_url` (the origin a
+    /// third-party gateway routes the sealed request to).
+    pub fn create_for(dir: &Path, min_batch_size: u64, leader_url: &str) -> Self {
         let out = run(Command::new(HUSH)
             .args(["dap-setup", "--out"])
             .arg(dir)
-            .args(["--leader-url", LEADER_URL, "--helper-url", HELPER_URL])
+            .args(["--leader-url", leader_url, "--helper-url", HELPER_URL])
             .args(["--min-batch-size", &min_batch_size.to_string()]));
         assert!(out.0.success(), "dap-setup: {}", out.2);
         let plan = Plan::new(&Schema::default_browser(), Anonymizer::shipped()).unwrap();
@@ -66,13 +77,63 @@ impl Deployment {
         .unwrap();
         let ohttp_keys =
             KeyConfigs::parse(&std::fs::read(dir.join("client/ohttp-keys")).unwrap()).unwrap();
+        let (_, rest) = leader_url.split_once("://").unwrap();
         Self {
             dir: dir.to_owned(),
             plan,
             config,
             ohttp_keys,
             min_batch_size,
+            leader_base: rest[rest.find('/').unwrap()..].to_owned(),
         }
+    }
+
+    /// The app's pinned files: the task configuration and the gateway keys.
+    pub fn client_tasks(&self) -> PathBuf {
+        self.path("client/dap-tasks.json")
+    }
+
+    pub fn client_keys(&self) -> PathBuf {
+        self.path("client/ohttp-keys")
+    }
+
+    /// `hush replay` as this deployment's app, uploading to `endpoint`.
+    pub fn replay_command(&self, data: &Path, endpoint: Option<&str>) -> Command {
+        replay_command(data, &self.client_tasks(), &self.client_keys(), endpoint)
+    }
+
+    /// Runs a replay of `trace` to `endpoint`; its summary line.
+    pub fn replay(&self, data: &Path, endpoint: &str, trace: &str) -> Value {
+        run_replay(self.replay_command(data, Some(endpoint)), trace)
+    }
+
+    /// The name of the task with id `task_id` (raw bytes).
+    pub fn task_name(&self, task_id: &[u8]) -> String {
+        self.config
+            .tasks
+            .iter()
+            .find(|t| t.task_id.as_ref() == task_id)
+            .map_or_else(|| "(unknown task)".into(), |t| t.name.clone())
+    }
+
+    /// A closed day's reports of one device for `day`: `metrics`, a fresh
+    /// window key (so report ids of their own).
+    pub fn device_reports(&self, day: &str, metrics: &[(&str, MetricValue)]) -> Vec<DapReport> {
+        let metrics = metrics
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), v.clone()))
+            .collect();
+        device_day(self, &day_report(day, 34, "en", metrics))
+            .reports
+            .into_iter()
+            .map(|d| d.report)
+            .collect()
+    }
+
+    /// The report of task `name` among a day's `reports`.
+    pub fn report_of<'a>(&self, reports: &'a [DapReport], name: &str) -> &'a DapReport {
+        let id = self.config.task(name).unwrap().task_id;
+        reports.iter().find(|r| r.task_id == id).unwrap()
     }
 
     pub fn client(&self) -> DapClient {
@@ -106,8 +167,13 @@ pub struct Cluster {
 
 impl Cluster {
     pub fn new(min_batch_size: u64, mode: Mode) -> Self {
+        Self::for_leader(min_batch_size, mode, LEADER_URL)
+    }
+
+    /// A deployment whose app uploads to `leader_url`.
+    pub fn for_leader(min_batch_size: u64, mode: Mode, leader_url: &str) -> Self {
         let tmp = tempfile::tempdir().unwrap();
-        let dep = Deployment::create(&tmp.path().join("dep"), min_batch_size);
+        let dep = Deployment::create_for(&tmp.path().join("dep"), min_batch_size, leader_url);
         Self {
             tmp,
             dep,
@@ -128,15 +194,113 @@ impl Cluster {
     }
 
     /// Starts `hush leader` (`leader.db`, `leader.log`), reaching the helper
-    /// through the proxy.
+    /// through the proxy, behind its gateway (`leader.log.gateway`).
     pub fn leader(&self) -> Aggregator {
-        Aggregator::leader(
+        self.leader_with(LeaderOptions::default())
+    }
+
+    pub fn leader_with(&self, options: LeaderOptions<'_>) -> Aggregator {
+        Aggregator::leader_with(
             &self.dep,
             &self.file("leader.db"),
             &self.file("leader.log"),
             &self.proxy.url(),
+            options,
         )
     }
+
+    /// What the leader's store accepted (see [`accepted`]).
+    pub fn accepted(&self) -> Accepted {
+        accepted(&self.dep, &self.file("leader.db"))
+    }
+}
+
+/// Report ids a leader's store holds (every report it accepted and has not
+/// forgotten), per UTC day and task name.
+pub type Accepted = BTreeMap<String, BTreeMap<String, u64>>;
+
+pub fn accepted(dep: &Deployment, leader_db: &Path) -> Accepted {
+    let conn = read_only(leader_db);
+    let mut s = conn
+        .prepare("SELECT task_id, time FROM report_ids")
+        .unwrap();
+    let rows: Vec<(Vec<u8>, i64)> = s
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut out = Accepted::new();
+    for (task, time) in rows {
+        let day = UtcDay(time.div_euclid(86_400)).iso();
+        *out.entry(day)
+            .or_default()
+            .entry(dep.task_name(&task))
+            .or_default() += 1;
+    }
+    out
+}
+
+pub fn accepted_total(accepted: &Accepted) -> u64 {
+    accepted.values().flat_map(BTreeMap::values).sum()
+}
+
+/// What one device's closed days look like at the leader: every day holds
+/// exactly one report of every task of the plan, and the days' reports are
+/// `delivered` in all. The days.
+pub fn assert_one_device(dep: &Deployment, accepted: &Accepted, delivered: u64) -> Vec<String> {
+    let tasks = dep.plan.tasks().len() as u64;
+    for (day, per_task) in accepted {
+        assert_eq!(per_task.len() as u64, tasks, "{day}: {per_task:?}");
+        assert!(per_task.values().all(|&n| n == 1), "{day}: {per_task:?}");
+    }
+    assert_eq!(accepted_total(accepted), delivered, "{accepted:?}");
+    accepted.keys().cloned().collect()
+}
+
+/// A replay's uploads delivered whole days: `delivered` is a positive
+/// multiple of the plan's task count (one report per task and day).
+pub fn whole_days(dep: &Deployment, delivered: u64) -> u64 {
+    let tasks = dep.plan.tasks().len() as u64;
+    assert!(
+        delivered > 0 && delivered % tasks == 0,
+        "{delivered} reports is not whole days of {tasks} tasks"
+    );
+    delivered / tasks
+}
+
+/// The total of `label` (or the plain total, for `None`) in a collected task.
+pub fn total_of(line: &Value, label: Option<&str>) -> u64 {
+    match label {
+        None => line["total"].as_u64().unwrap_or_else(|| panic!("{line}")),
+        Some(l) => line["totals"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no totals in {line}"))
+            .iter()
+            .find(|e| e["label"] == l)
+            .unwrap_or_else(|| panic!("no label {l} in {line}"))["total"]
+            .as_u64()
+            .unwrap(),
+    }
+}
+
+/// The collected line of task `name`.
+pub fn line_of<'a>(lines: &'a [Value], name: &str) -> &'a Value {
+    lines
+        .iter()
+        .find(|l| l["task"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {lines:?}"))
+}
+
+/// One series of a Prometheus `/metrics` page (`name` with its labels).
+pub fn metric(admin: SocketAddr, series: &str) -> u64 {
+    let page = send("GET", &format!("http://{admin}/metrics"), None, b"");
+    assert_eq!(page.status, 200);
+    let text = String::from_utf8(page.body).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{series} ")))
+        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+        .parse()
+        .unwrap()
 }
 
 /// Runs a command to completion: status, stdout, stderr.
@@ -149,21 +313,25 @@ pub fn run(cmd: &mut Command) -> (ExitStatus, String, String) {
     )
 }
 
-/// A running aggregator; SIGTERM when dropped. Its stderr goes to a file,
-/// so its logs can be read after it was killed.
-pub struct Aggregator {
+/// A running `hush` server process (an aggregator or a gateway); SIGTERM
+/// when dropped. Its stderr goes to a file, so its logs can be read after
+/// it was killed.
+pub struct Process {
     child: Option<Child>,
     pub addr: SocketAddr,
+    /// The admin listener (`--admin-listen`).
+    pub admin: Option<SocketAddr>,
     pub stderr: PathBuf,
 }
 
-impl Aggregator {
-    fn start(args: Vec<std::ffi::OsString>, stderr: PathBuf) -> Self {
+impl Process {
+    pub fn start(args: Vec<std::ffi::OsString>, stderr: PathBuf) -> Self {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&stderr)
             .unwrap();
+        let admin = args.iter().any(|a| a == "--admin-listen");
         let mut child = Command::new(HUSH)
             .args(args)
             .stdin(Stdio::null())
@@ -171,81 +339,24 @@ impl Aggregator {
             .stderr(log)
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) else {
-            let _ = child.kill();
-            panic!("no listening line; stderr: {}", read(&stderr));
-        };
-        let Some(addr) = line.trim().strip_prefix("listening on ") else {
-            let _ = child.kill();
-            panic!("unexpected first line {line:?}; stderr: {}", read(&stderr));
-        };
-        Self {
-            addr: addr.parse().unwrap(),
-            child: Some(child),
-            stderr,
+        match listening_lines(&mut child, admin, Duration::from_secs(60)) {
+            Ok((addr, admin)) => Self {
+                addr,
+                admin,
+                child: Some(child),
+                stderr,
+            },
+            Err(e) => {
+                let _ = child.kill();
+                panic!("{e}; stderr: {}", read(&stderr));
+            }
         }
-    }
-
-    pub fn helper(dep: &Deployment, db: &Path, stderr: &Path) -> Self {
-        Self::start(
-            vec![
-                "helper".into(),
-                "--config".into(),
-                dep.path("helper/aggregator.json").into(),
-                "--db".into(),
-                db.into(),
-                "--listen".into(),
-                "127.0.0.1:0".into(),
-            ],
-            stderr.to_owned(),
-        )
-    }
-
-    /// A leader that reaches the helper at `helper_url` and looks for work
-    /// every 100 ms.
-    pub fn leader(dep: &Deployment, db: &Path, stderr: &Path, helper_url: &str) -> Self {
-        Self::start(
-            vec![
-                "leader".into(),
-                "--config".into(),
-                dep.path("leader/aggregator.json").into(),
-                "--db".into(),
-                db.into(),
-                "--listen".into(),
-                "127.0.0.1:0".into(),
-                "--ohttp-keys".into(),
-                dep.path("leader/ohttp").into(),
-                "--helper-url".into(),
-                helper_url.into(),
-                "--aggregation-interval-ms".into(),
-                "100".into(),
-                "--helper-timeout-secs".into(),
-                "60".into(),
-            ],
-            stderr.to_owned(),
-        )
-    }
-
-    pub fn url(&self, base: &str) -> String {
-        format!("http://{}{base}", self.addr)
     }
 
     /// SIGTERM, then wait (bounded): the exit status and the whole stderr.
     pub fn stop(mut self) -> (ExitStatus, String) {
         let status = self.terminate("TERM");
         (status, read(&self.stderr))
-    }
-
-    /// SIGKILL: no chance to finish anything.
-    pub fn kill(mut self) -> ExitStatus {
-        self.terminate("KILL")
     }
 
     fn terminate(&mut self, signal: &str) -> ExitStatus {
@@ -255,12 +366,166 @@ impl Aggregator {
     }
 }
 
-impl Drop for Aggregator {
+impl Drop for Process {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+/// How a leader is started (see [`Aggregator::leader_with`]).
+#[derive(Clone, Copy)]
+pub struct LeaderOptions<'a> {
+    /// Where the leader listens (`127.0.0.1:0`: any free port).
+    pub listen: &'a str,
+    /// With `--admin-listen` (its `/metrics`).
+    pub admin: bool,
+    /// With its OHTTP gateway, `hush serve`, in front.
+    pub gateway: bool,
+}
+
+impl Default for LeaderOptions<'_> {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:0",
+            admin: false,
+            gateway: true,
+        }
+    }
+}
+
+/// A running aggregator; for a leader, with the OHTTP gateway in front of
+/// it (`hush serve --key leader/ohttp --target-url` the leader), as devices
+/// reach it. SIGTERM when dropped.
+pub struct Aggregator {
+    process: Process,
+    /// The aggregator's DAP API.
+    pub addr: SocketAddr,
+    /// The leader's admin listener, if started with one.
+    pub admin: Option<SocketAddr>,
+    pub stderr: PathBuf,
+    /// The leader's gateway (its stderr next to the leader's, `.gateway`).
+    pub gateway: Option<Process>,
+}
+
+impl Aggregator {
+    pub fn helper(dep: &Deployment, db: &Path, stderr: &Path) -> Self {
+        Self::of(
+            Process::start(
+                vec![
+                    "helper".into(),
+                    "--config".into(),
+                    dep.path("helper/aggregator.json").into(),
+                    "--db".into(),
+                    db.into(),
+                    "--listen".into(),
+                    "127.0.0.1:0".into(),
+                ],
+                stderr.to_owned(),
+            ),
+            None,
+        )
+    }
+
+    /// A leader that reaches the helper at `helper_url` and looks for work
+    /// every 100 ms, behind its gateway.
+    pub fn leader(dep: &Deployment, db: &Path, stderr: &Path, helper_url: &str) -> Self {
+        Self::leader_with(dep, db, stderr, helper_url, LeaderOptions::default())
+    }
+
+    pub fn leader_with(
+        dep: &Deployment,
+        db: &Path,
+        stderr: &Path,
+        helper_url: &str,
+        options: LeaderOptions<'_>,
+    ) -> Self {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "leader".into(),
+            "--config".into(),
+            dep.path("leader/aggregator.json").into(),
+            "--db".into(),
+            db.into(),
+            "--listen".into(),
+            options.listen.into(),
+            "--helper-url".into(),
+            helper_url.into(),
+            "--aggregation-interval-ms".into(),
+            "100".into(),
+            "--helper-timeout-secs".into(),
+            "60".into(),
+        ];
+        if options.admin {
+            args.extend(["--admin-listen".into(), "127.0.0.1:0".into()]);
+        }
+        let leader = Process::start(args, stderr.to_owned());
+        let gateway = options.gateway.then(|| {
+            let mut log = stderr.as_os_str().to_owned();
+            log.push(".gateway");
+            Process::start(
+                vec![
+                    "serve".into(),
+                    "--key".into(),
+                    dep.path("leader/ohttp").into(),
+                    "--target-url".into(),
+                    format!("http://{}/", leader.addr).into(),
+                    "--listen".into(),
+                    "127.0.0.1:0".into(),
+                ],
+                log.into(),
+            )
+        });
+        Self::of(leader, gateway)
+    }
+
+    fn of(process: Process, gateway: Option<Process>) -> Self {
+        Self {
+            addr: process.addr,
+            admin: process.admin,
+            stderr: process.stderr.clone(),
+            process,
+            gateway,
+        }
+    }
+
+    pub fn url(&self, base: &str) -> String {
+        format!("http://{}{base}", self.addr)
+    }
+
+    /// The leader's gateway resource (RFC 9540 path).
+    pub fn gateway_url(&self) -> String {
+        let gateway = self.gateway.as_ref().expect("a leader behind its gateway");
+        format!("http://{}/.well-known/ohttp-gateway", gateway.addr)
+    }
+
+    /// SIGTERM to the gateway, then to the aggregator, waiting for each
+    /// (bounded): the aggregator's exit status and its whole stderr. The
+    /// gateway must exit 0 having logged one line, its counters: nothing
+    /// per request, ever.
+    pub fn stop(self) -> (ExitStatus, String) {
+        if let Some(gateway) = self.gateway {
+            let (status, log) = gateway.stop();
+            assert!(status.success(), "the gateway exited {status}: {log}");
+            assert_eq!(log.lines().count(), 1, "{log}");
+            assert!(log.starts_with("hush serve: stopped;"), "{log}");
+        }
+        self.process.stop()
+    }
+
+    /// SIGKILL to the aggregator alone: its gateway stays up, in front of
+    /// nothing.
+    pub fn kill_leaving_gateway(mut self) -> Process {
+        let gateway = self.gateway.take().expect("a leader behind its gateway");
+        self.process.terminate("KILL");
+        gateway
+    }
+
+    /// SIGKILL: no chance to finish anything (the gateway is stopped too).
+    pub fn kill(mut self) -> ExitStatus {
+        drop(self.gateway.take());
+        self.process.terminate("KILL")
     }
 }
 
@@ -450,6 +715,30 @@ pub fn inner_upload(config: &TaskConfig, report: &DapReport) -> Vec<u8> {
     )
 }
 
+/// `report` sealed as a device seals it (`hush_core::dap::upload::seal`):
+/// the encapsulated request, and what opens its answer.
+pub fn sealed_upload(
+    dep: &Deployment,
+    keys: &KeyConfigs,
+    report: &DapReport,
+) -> (Vec<u8>, hush_core::ohttp::ResponseOpener) {
+    let pending = hush_core::dap::upload::seal(&dep.config, keys, report).unwrap();
+    let (opener, request) = hush_core::seal::split_pending(&pending).unwrap();
+    (
+        request.to_vec(),
+        hush_core::ohttp::ResponseOpener::from_bytes(opener).unwrap(),
+    )
+}
+
+/// Any Binary HTTP request `inner`, sealed with hush-core to `keys`.
+pub fn sealed_inner(
+    keys: &KeyConfigs,
+    inner: &[u8],
+) -> (Vec<u8>, hush_core::ohttp::ResponseOpener) {
+    let sealed = hush_core::ohttp::encapsulate(keys, inner).unwrap();
+    (sealed.request, sealed.opener)
+}
+
 /// What came back through the gateway: the inner status, content type and body.
 pub struct Sealed {
     pub outer_status: u16,
@@ -467,13 +756,13 @@ impl Sealed {
     }
 }
 
-/// `inner` sealed with hush-core's OHTTP client and posted to the gateway.
+/// `inner` sealed with hush-core's OHTTP client and posted to the leader's gateway.
 pub fn post_sealed(leader: &Aggregator, keys: &KeyConfigs, inner: &[u8]) -> Sealed {
     let sealed = hush_core::ohttp::encapsulate(keys, inner).unwrap();
     post_encapsulated(leader, &sealed.request, &sealed.opener)
 }
 
-/// An encapsulated request posted to the gateway; its answer opened.
+/// An encapsulated request posted to the leader's gateway; its answer opened.
 pub fn post_encapsulated(
     leader: &Aggregator,
     request: &[u8],
@@ -481,7 +770,7 @@ pub fn post_encapsulated(
 ) -> Sealed {
     let (status, content_type, body) = http(
         "POST",
-        &format!("http://{}/gateway", leader.addr),
+        &leader.gateway_url(),
         &[("content-type", "message/ohttp-req")],
         Some(request),
     );
@@ -500,7 +789,8 @@ pub fn post_encapsulated(
 }
 
 /// A report uploaded as a device does, sealed by the device's own code
-/// (`hush_core::dap::upload::seal`), through the leader's OHTTP gateway.
+/// (`hush_core::dap::upload::seal`), through the leader's OHTTP gateway
+/// (`hush serve`, a process of its own in front of the leader).
 pub fn upload_ohttp(leader: &Aggregator, dep: &Deployment, report: &DapReport) -> Sealed {
     let pending = hush_core::dap::upload::seal(&dep.config, &dep.ohttp_keys, report).unwrap();
     let (opener, request) = hush_core::seal::split_pending(&pending).unwrap();
@@ -545,7 +835,12 @@ pub fn collect(
     let mut cmd = Command::new(HUSH);
     cmd.args(["collect", "--config"])
         .arg(dep.path("collector/collector.json"))
-        .args(["--leader-url", &leader.url(LEADER_BASE), "--start", start])
+        .args([
+            "--leader-url",
+            &leader.url(&dep.leader_base),
+            "--start",
+            start,
+        ])
         .args([
             "--days",
             &days.to_string(),
@@ -593,7 +888,7 @@ pub fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
 }
 
 /// An aggregator's database, read-only (while it runs, too: WAL).
-fn read_only(db: &Path) -> rusqlite::Connection {
+pub fn read_only(db: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
 }
 

@@ -472,7 +472,7 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
         store: HelperStore::new(db),
         stats: Stats::default(),
     });
-    let served = http::run(Arc::clone(&helper), args.listen);
+    let served = http::run(Arc::clone(&helper), args.listen, None);
     let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
     eprintln!(
         "hush helper: stopped; {} aggregation jobs, {} reports prepared, {} refused; {} aggregate shares",

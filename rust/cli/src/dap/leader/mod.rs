@@ -1,18 +1,23 @@
-//! `hush leader`: the reference DAP-09 leader. It takes uploads (directly
-//! and through its OHTTP gateway), drives aggregation jobs with the helper,
-//! and answers the collector's collection jobs. See [`upload`],
-//! [`collection`], [`driver`] and [`store`].
+//! `hush leader`: the reference DAP-09 leader. It takes uploads, drives
+//! aggregation jobs with the helper, and answers the collector's collection
+//! jobs. See [`upload`], [`collection`], [`driver`] and [`store`].
 //!
-//! Once listening it prints `listening on ADDR` on stdout; SIGTERM or
-//! SIGINT stops it after requests in progress, and it prints its counters
-//! on stderr. Nothing about a request is ever logged.
+//! Its DAP API is plain HTTP. Devices reach the upload endpoint only through
+//! an OHTTP gateway in front of it, a process of its own (`hush serve
+//! --target-url` pointing here, or any standard OHTTP gateway), which the
+//! relay forwards to: the leader never sees a device's address (P10).
+//!
+//! Once listening it prints `listening on ADDR` on stdout (then `admin on
+//! ADDR` with `--admin-listen`: `/metrics` and `/healthz` for the operator);
+//! SIGTERM or SIGINT stops it after requests in progress, and it prints its
+//! counters on stderr. Nothing about a request is ever logged.
 
 pub mod collection;
 pub mod driver;
 pub mod store;
 pub mod upload;
 
-use std::path::PathBuf;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,9 +27,9 @@ use hyper::Method;
 use super::aggregator::{Aggregator, ProcessArgs};
 use super::deployment::Role;
 use super::http::{self, Request, Resource, Response};
-use super::ohttp_front::{self, OhttpFront};
 use super::peer::Peer;
 use super::problem::Problem;
+use crate::prometheus::{self, Histogram};
 use store::LeaderStore;
 
 /// An upload body may be this large: a day's largest report (the page
@@ -37,10 +42,9 @@ const MAX_OTHER: usize = 64 * 1024;
 pub struct Args {
     #[command(flatten)]
     process: ProcessArgs,
-    /// OHTTP gateway key directory (`leader/ohttp/`): serves `/ohttp-keys`
-    /// and `/gateway` in front of the upload endpoint.
-    #[arg(long, value_name = "DIR")]
-    ohttp_keys: Option<PathBuf>,
+    /// A second address for the operator: /metrics (Prometheus) and /healthz.
+    #[arg(long, value_name = "ADDR:PORT")]
+    admin_listen: Option<SocketAddr>,
     /// Where the helper is, if not at the configuration's peer_aggregator_endpoint.
     #[arg(long, value_name = "URL")]
     helper_url: Option<String>,
@@ -52,7 +56,8 @@ pub struct Args {
     helper_timeout_secs: u64,
 }
 
-/// Counters only: printed at exit, never per request.
+/// Counters only (printed at exit, and on the admin listener's `/metrics`),
+/// never per request.
 #[derive(Default)]
 pub struct Stats {
     pub uploads: AtomicU64,
@@ -62,6 +67,8 @@ pub struct Stats {
     pub reports_failed: AtomicU64,
     pub jobs_dropped: AtomicU64,
     pub collections: AtomicU64,
+    /// From an upload's checks passed to its durable commit.
+    pub store_latency: Histogram,
 }
 
 impl Stats {
@@ -71,6 +78,52 @@ impl Stats {
 
     pub fn add(&self, c: &AtomicU64, n: usize) {
         c.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    fn render(&self) -> String {
+        let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let mut out = String::new();
+        prometheus::labelled_counter(
+            &mut out,
+            "hush_leader_uploads_total",
+            "Uploads, by outcome: stored, duplicate (a report id already stored: counts once), refused (a DAP problem).",
+            "outcome",
+            [
+                ("stored", g(&self.uploads)),
+                ("duplicate", g(&self.duplicates)),
+                ("refused", g(&self.uploads_refused)),
+            ],
+        );
+        for (name, help, value) in [
+            (
+                "hush_leader_reports_aggregated_total",
+                "Reports prepared by both aggregators and added to their batch.",
+                g(&self.reports_aggregated),
+            ),
+            (
+                "hush_leader_reports_failed_total",
+                "Reports refused in preparation (an invalid proof, a replayed id).",
+                g(&self.reports_failed),
+            ),
+            (
+                "hush_leader_jobs_dropped_total",
+                "Aggregation jobs given up.",
+                g(&self.jobs_dropped),
+            ),
+            (
+                "hush_leader_collections_total",
+                "Collection jobs finished.",
+                g(&self.collections),
+            ),
+        ] {
+            prometheus::counter(&mut out, name, help, value);
+        }
+        self.store_latency.render(
+            &mut out,
+            "hush_leader_store_latency_seconds",
+            "Time from an upload's checks to its durable commit.",
+        );
+        out
     }
 
     fn summary(&self) -> String {
@@ -91,12 +144,11 @@ impl Stats {
 pub struct Leader {
     pub agg: Aggregator,
     pub store: LeaderStore,
-    front: Option<OhttpFront>,
     pub stats: Stats,
 }
 
 impl Leader {
-    /// The DAP router: every request to the DAP API, direct or from the gateway.
+    /// The DAP router: every request to the DAP API.
     pub fn dap(&self, req: Request) -> Response {
         let resource = match http::resource(&self.agg.base_path, &req.path) {
             Ok(r) => r,
@@ -124,9 +176,7 @@ impl Leader {
 
 impl http::Service for Leader {
     fn body_limit(&self, method: &Method, path: &str, _: &hyper::HeaderMap) -> usize {
-        if OhttpFront::serves(path) {
-            ohttp_front::MAX_ENCAPSULATED
-        } else if method == Method::PUT && path.ends_with("/reports") {
+        if method == Method::PUT && upload::is_upload_path(&self.agg.base_path, path) {
             MAX_UPLOAD
         } else {
             MAX_OTHER
@@ -134,22 +184,24 @@ impl http::Service for Leader {
     }
 
     fn handle(&self, req: Request) -> Response {
-        match &self.front {
-            Some(front) if OhttpFront::serves(&req.path) => {
-                front.handle(req, &self.agg.base_path, |inner| self.dap(inner))
-            }
-            _ => self.dap(req),
+        self.dap(req)
+    }
+
+    fn finish(&self, path: &str, answer: Response) -> Response {
+        if upload::is_upload_path(&self.agg.base_path, path) {
+            upload::one_size(answer)
+        } else {
+            answer
         }
+    }
+
+    fn metrics(&self) -> String {
+        self.stats.render()
     }
 }
 
 pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
     let (agg, db, writer) = args.process.open(Role::Leader, store::SCHEMA)?;
-    let front = args
-        .ohttp_keys
-        .as_deref()
-        .map(OhttpFront::load)
-        .transpose()?;
     let token = agg
         .peer_token
         .clone()
@@ -164,7 +216,6 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
     let leader = Arc::new(Leader {
         agg,
         store: LeaderStore::new(db),
-        front,
         stats: Stats::default(),
     });
     let stop = Arc::new(AtomicBool::new(false));
@@ -182,7 +233,7 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
         .name("dap-driver".into())
         .spawn(move || driver.run())
         .map_err(|e| format!("cannot start the aggregation driver: {e}"))?;
-    let served = http::run(Arc::clone(&leader), args.process.listen);
+    let served = http::run(Arc::clone(&leader), args.process.listen, args.admin_listen);
     stop.store(true, Ordering::Relaxed);
     // A request to the helper in flight may take its timeout; the store is
     // transactional, so leaving it behind loses nothing.

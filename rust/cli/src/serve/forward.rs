@@ -1,26 +1,24 @@
-//! The report target: what answers a request once the gateway has opened it.
-//! Kept apart from the gateway (which only decapsulates, pads and seals) so
-//! either side can be replaced by standard software: Hush's gateway in
-//! front of another target (a DAP leader, say: [`Target::Forward`]), or any
-//! standard OHTTP gateway in front of Hush's target (`hush serve --mode
-//! target`, which serves [`Target::Reports`] over plain HTTP).
+//! The target: where the gateway sends a request once it has opened it,
+//! over plain HTTP (the DAP leader, `hush leader`, or any HTTP service).
+//! Kept apart from the gateway (which only decapsulates, pads and seals),
+//! so either side can be replaced by standard software: Hush's gateway in
+//! front of a Janus leader, or any standard OHTTP gateway (`ohttp-gateway`,
+//! a cloud's privacy gateway) in front of `hush leader`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full, Limited};
-use hush_core::schema::Schema;
 use hyper::body::Bytes;
 use hyper::header::{HeaderValue, CONTENT_TYPE, HOST, RETRY_AFTER};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 
 use super::metrics::{Metrics, Outcome};
-use super::store::{StoreHandle, Stored};
-use super::validate;
 
-/// A request as a target reads it: the opened Binary HTTP request, or a
-/// plain HTTP one in target-only mode.
+/// A request as the target is sent it: the opened Binary HTTP request's
+/// method, path, content type and body (no other header: a credential
+/// inside a sealed request never reaches the target).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InnerRequest {
     pub method: Vec<u8>,
@@ -63,83 +61,12 @@ impl InnerResponse {
     }
 }
 
-/// What answers opened requests.
-pub enum Target {
-    /// Validate the JSON report and store it, in this process.
-    Reports(ReportTarget),
-    /// Forward to a plain-HTTP target and pass its answer back.
-    Forward(ForwardTarget),
-}
-
-impl Target {
-    pub async fn handle(&self, request: InnerRequest) -> InnerResponse {
-        match self {
-            Self::Reports(t) => t.handle(request).await,
-            Self::Forward(t) => t.handle(request).await,
-        }
-    }
-}
-
-/// The JSON report target: validation ([`validate`]) and the store.
-pub struct ReportTarget {
-    pub schema: Schema,
-    pub store: StoreHandle,
-    pub metrics: Arc<Metrics>,
-}
-
-/// How long a client is asked to wait after a store failure.
-const STORE_RETRY_AFTER_S: u64 = 60;
-
-impl ReportTarget {
-    pub async fn handle(&self, request: InnerRequest) -> InnerResponse {
-        let row = match validate::check(&self.schema, today(), &request) {
-            Ok(row) => row,
-            Err(refusal) => {
-                self.metrics.count(match refusal.status {
-                    404 | 405 => Outcome::NotFound,
-                    415 => Outcome::UnsupportedMediaType,
-                    _ => Outcome::Invalid,
-                });
-                return InnerResponse::text(refusal.status, refusal.reason);
-            }
-        };
-        let started = Instant::now();
-        let stored = self.store.insert(row).await;
-        self.metrics.store_latency(started.elapsed());
-        match stored {
-            Ok(Stored::New) => {
-                self.metrics.count(Outcome::Stored);
-                InnerResponse::text(200, "stored")
-            }
-            // Idempotent: the client's earlier answer was lost; it may delete
-            // its copy. The same answer as a first delivery.
-            Ok(Stored::Duplicate) => {
-                self.metrics.count(Outcome::Duplicate);
-                InnerResponse::text(200, "stored")
-            }
-            Err(_) => {
-                self.metrics.count(Outcome::StoreFailed);
-                InnerResponse {
-                    retry_after: Some(STORE_RETRY_AFTER_S),
-                    ..InnerResponse::text(503, "try again later")
-                }
-            }
-        }
-    }
-}
-
-/// The collector's UTC day, by its own clock.
-fn today() -> hush_core::clock::UtcDay {
-    hush_core::clock::UtcDay::of_ms(hush_core::clock::Clock::now_ms(
-        &hush_core::clock::SystemClock,
-    ))
-}
-
 /// Forwards opened requests to a plain-HTTP target, `http://host:port[/prefix]`:
 /// the inner request's path is appended to it; only its method, content type
 /// and body are sent (never the inner authority, which only names the
-/// origin the client meant). One connection per request.
-pub struct ForwardTarget {
+/// origin the client meant, nor any other inner header). One connection per
+/// request.
+pub struct Target {
     authority: String,
     prefix: String,
     timeout: Duration,
@@ -149,7 +76,7 @@ pub struct ForwardTarget {
 /// The largest target answer passed back.
 const MAX_TARGET_ANSWER: usize = 64 * 1024;
 
-impl ForwardTarget {
+impl Target {
     /// `url` must be `http://host:port[/prefix]`: the target sits on a
     /// private network or this machine, behind the gateway.
     pub fn new(url: &str, timeout: Duration, metrics: Arc<Metrics>) -> Result<Self, String> {
@@ -171,15 +98,17 @@ impl ForwardTarget {
     }
 
     pub async fn handle(&self, request: InnerRequest) -> InnerResponse {
+        let started = Instant::now();
         match tokio::time::timeout(self.timeout, self.forward(request)).await {
             Ok(Ok(answer)) => {
-                self.metrics.count(Outcome::Forwarded);
+                self.metrics.target_latency(started.elapsed());
+                self.metrics.count(Outcome::of_target_status(answer.status));
                 answer
             }
             // Down, slow or not HTTP: the client retries (P16).
             _ => {
                 self.metrics.count(Outcome::TargetFailed);
-                InnerResponse::text(502, "report target unavailable")
+                InnerResponse::text(502, "target unavailable")
             }
         }
     }
@@ -249,7 +178,7 @@ mod tests {
     #[test]
     fn target_urls_are_plain_http_host_and_port() {
         let m = Arc::new(Metrics::default());
-        let t = ForwardTarget::new(
+        let t = Target::new(
             "http://127.0.0.1:9000/leader/",
             Duration::from_secs(1),
             m.clone(),
@@ -259,15 +188,14 @@ mod tests {
             (t.authority.as_str(), t.prefix.as_str()),
             ("127.0.0.1:9000", "/leader")
         );
-        let t =
-            ForwardTarget::new("http://10.0.0.2:80", Duration::from_secs(1), m.clone()).unwrap();
+        let t = Target::new("http://10.0.0.2:80", Duration::from_secs(1), m.clone()).unwrap();
         assert_eq!(
             (t.authority.as_str(), t.prefix.as_str()),
             ("10.0.0.2:80", "")
         );
         for bad in ["https://x:1/", "x:1", "http:///p", "http://u@x:1/"] {
             assert!(
-                ForwardTarget::new(bad, Duration::from_secs(1), m.clone()).is_err(),
+                Target::new(bad, Duration::from_secs(1), m.clone()).is_err(),
                 "{bad}"
             );
         }
