@@ -20,6 +20,7 @@ pub(crate) struct Restored {
     pub outbox: Outbox,
     pub sent: Vec<SentRecord>,
     pub upload_starts: Vec<i64>,
+    pub upload_spacing_until: i64,
     /// The checkpoint could not be used (deleted, or made for another schema).
     pub corrupt_state: bool,
     /// Pending files deleted for bad content.
@@ -39,6 +40,7 @@ pub(crate) fn restore(
         Loaded::Corrupt => (None, true),
         Loaded::Loaded(data) => (Some(*data), false),
     };
+    let spacing_until = data.as_ref().map_or(0, |d| d.upload_spacing_until);
     let (window, metas, sent, upload_starts) = match data {
         None => (
             Window::new(schema, today),
@@ -58,20 +60,15 @@ pub(crate) fn restore(
         }
     };
     let (outbox, corrupt_pending) = Outbox::load(fs, data_dir, metas, fresh_not_before, limits);
-    // A crash after a window was sealed but before the checkpoint forgot
-    // it: the sealed copy is the fuller one (it holds events recorded
-    // after the checkpoint), so keep it and do not seal the window again.
-    let id = window.report_id().hex();
-    let window = if outbox.all().any(|m| m.id == id) {
-        Window::new(schema, today)
-    } else {
-        window
-    };
+    // A window sealed before a crash made the checkpoint forget it stays
+    // open here: sealing it again skips the reports already pending (same
+    // ids), see `Hush::prepare_checkpoint`.
     Restored {
         window,
         outbox,
         sent,
         upload_starts,
+        upload_spacing_until: spacing_until,
         corrupt_state,
         corrupt_pending,
     }

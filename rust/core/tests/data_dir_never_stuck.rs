@@ -143,7 +143,8 @@ fn leftover_temp_files_are_deleted_at_start_even_a_directory() {
     h.checkpoint().unwrap();
 }
 
-/// One sealed report in `pending/`; returns its file and bytes.
+/// One sealed day in `pending/` (one report per task); returns the first
+/// report's file, bytes and day.
 fn one_pending_report(t: &Harness) -> (PathBuf, Vec<u8>, String) {
     let mut h = t.open();
     bookmarks(&mut h, 7);
@@ -152,6 +153,11 @@ fn one_pending_report(t: &Harness) -> (PathBuf, Vec<u8>, String) {
     let meta = h.outbox().entries()[0].clone();
     let file = t.path().join("pending").join(format!("{}.ohttp", meta.id));
     (file.clone(), std::fs::read(&file).unwrap(), meta.day)
+}
+
+/// The reports one day becomes: one per task.
+fn per_day(t: &Harness) -> usize {
+    t.aggs.plan.tasks().len()
 }
 
 #[test]
@@ -164,11 +170,17 @@ fn a_pending_report_that_cannot_be_read_is_kept_with_its_bookkeeping() {
         let t = Harness::new();
         let (file, bytes, day) = one_pending_report(&t);
         let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+        let id = name.strip_suffix(".ohttp").unwrap().to_owned();
         let fs = FaultFs::healthy();
         fs.fail(Op::Read, &name, kind);
         let mut h = t.open_with_fs(fs.clone()).unwrap();
-        assert!(h.outbox().entries().is_empty(), "{kind:?}: handed out");
+        assert!(
+            !h.outbox().entries().iter().any(|m| m.id == id),
+            "{kind:?}: handed out"
+        );
+        assert_eq!(h.outbox().entries().len(), per_day(&t) - 1, "{kind:?}");
         assert_eq!(h.outbox().held().len(), 1, "{kind:?}");
+        assert_eq!(h.outbox().held()[0].id, id, "{kind:?}");
         assert_eq!(h.pending_report().dropped.reports, 0, "{kind:?}: counted");
         bookmarks(&mut h, 1);
         h.checkpoint().unwrap();
@@ -178,14 +190,11 @@ fn a_pending_report_that_cannot_be_read_is_kept_with_its_bookkeeping() {
         fs.heal();
         let h = t.open();
         let entries = h.outbox().entries();
-        assert_eq!(entries.len(), 1, "{kind:?}");
-        assert_eq!(entries[0].day, day, "{kind:?}: its day was forgotten");
-        let report = &t.pending_reports(&h)[0];
-        assert_eq!(
-            report.metrics["bookmarks.added"],
-            MetricValue::Counter(7),
-            "{kind:?}"
-        );
+        assert_eq!(entries.len(), per_day(&t), "{kind:?}");
+        let meta = entries.iter().find(|m| m.id == id).expect("kept");
+        assert_eq!(meta.day, day, "{kind:?}: its day was forgotten");
+        let days = t.pending_days(&h);
+        assert_eq!(t.value(&days[&day], "bookmarks.added", ""), 7, "{kind:?}");
     }
 }
 
@@ -197,15 +206,15 @@ fn pending_reports_are_kept_when_their_directory_cannot_be_listed() {
     fs.fail(Op::List, "pending", ErrorKind::PermissionDenied);
     let mut h = t.open_with_fs(fs.clone()).unwrap();
     assert!(h.outbox().entries().is_empty());
-    assert_eq!(h.outbox().held().len(), 1);
+    assert_eq!(h.outbox().held().len(), per_day(&t));
     bookmarks(&mut h, 1);
     h.checkpoint().unwrap();
     drop(h);
     fs.heal();
     let h = t.open();
     assert_eq!(std::fs::read(&file).unwrap(), bytes);
-    assert_eq!(h.outbox().entries().len(), 1);
-    assert_eq!(h.outbox().entries()[0].day, day);
+    assert_eq!(h.outbox().entries().len(), per_day(&t));
+    assert!(h.outbox().entries().iter().all(|m| m.day == day));
     assert_eq!(h.pending_report().dropped.reports, 0);
 }
 
@@ -214,6 +223,12 @@ fn pending_files_with_bad_content_are_deleted_and_counted_once() {
     let t = Harness::new();
     let (file, bytes, _) = one_pending_report(&t);
     let pending = file.parent().unwrap().to_owned();
+    let mut ours: Vec<PathBuf> = std::fs::read_dir(&pending)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    ours.sort();
+    assert_eq!(ours.len(), per_day(&t));
     let mut damaged = bytes.clone();
     damaged[60] ^= 1;
     std::fs::write(pending.join(format!("{}.ohttp", "a".repeat(32))), damaged).unwrap();
@@ -224,12 +239,13 @@ fn pending_files_with_bad_content_are_deleted_and_counted_once() {
     std::fs::write(pending.join(format!("{}.ohttp.tmp", "c".repeat(32))), b"x").unwrap();
     let mut h = t.open();
     assert_eq!(h.pending_report().dropped.reports, 3);
-    let left: Vec<PathBuf> = std::fs::read_dir(&pending)
+    let mut left: Vec<PathBuf> = std::fs::read_dir(&pending)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(left, vec![file]);
-    assert_eq!(h.outbox().entries().len(), 1);
+    left.sort();
+    assert_eq!(left, ours);
+    assert_eq!(h.outbox().entries().len(), per_day(&t));
     h.checkpoint().unwrap();
     drop(h);
     assert_eq!(t.open().pending_report().dropped.reports, 3);
