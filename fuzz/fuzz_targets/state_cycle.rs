@@ -8,7 +8,9 @@
 //! - consent off leaves no file (P3); a corrupted checkpoint is counted;
 //! - once a checkpoint ran under a trusted clock, the open window is today's
 //!   and no pending report is dated after today (P7);
-//! - no day gets a second report unless the first was refused (P14).
+//! - no day and task get a second report (another id) while the first is
+//!   pending or may have reached the leader, i.e. unless it was refused or
+//!   deleted without an attempt (P14).
 #![no_main]
 
 use std::collections::BTreeMap;
@@ -16,12 +18,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use hush_core::clock::{Clock, ManualClock, UtcDay, EARLIEST_TRUE_DAY};
+use hush_core::dap::TaskConfig;
+use hush_core::history::SentOutcome;
 use hush_core::schema::{MetricId, Schema};
 use hush_core::store::{envelope, Fs, MemFs};
 use hush_core::tabs::TabId;
 use hush_core::upload::{UploadResult, UploadTask};
 use hush_core::Hush;
-use hush_fuzz::{config, record, start_ms, DATA_DIR, DAY_MS, URLS};
+use hush_fuzz::{config, record, start_ms, Deployment, DATA_DIR, DAY_MS, URLS};
 use libfuzzer_sys::fuzz_target;
 
 const STATE_MAGIC: &[u8; 8] = b"HUSHST01";
@@ -48,14 +52,27 @@ struct Run {
     hush: Hush,
     normal: TabId,
     private: TabId,
-    /// Sealed reports seen so far: id → (day, refused). Forgotten with the
-    /// data (consent off) or with a lost checkpoint, which is all the device
-    /// knows of what it reported.
-    sealed: BTreeMap<String, (String, bool)>,
+    /// Sealed reports seen so far. Forgotten with the data (consent off) or
+    /// with a lost checkpoint, which is all the device knows of what it
+    /// reported.
+    sealed: BTreeMap<String, Seen>,
+}
+
+struct Seen {
+    day: String,
+    task: String,
+    /// Handed out for upload and not refused since: may be at the leader.
+    attempted: bool,
+}
+
+thread_local! {
+    static TASKS: TaskConfig = Deployment::for_schema(&Schema::default_browser())
+        .expect("the shipped schema has a plan")
+        .tasks;
 }
 
 fn open(fs: &Arc<MemFs>, clock: &ManualClock, schema: &Schema, consent: bool) -> Hush {
-    let mut c = config(Arc::clone(fs), clock, schema.clone());
+    let mut c = TASKS.with(|tasks| config(Arc::clone(fs), clock, schema.clone(), tasks));
     c.collection_enabled = Some(consent);
     Hush::open(c).expect("open on a healthy file system")
 }
@@ -80,18 +97,24 @@ impl Run {
         }
     }
 
-    /// New sealed reports: no second one for a day (P14).
+    /// New sealed reports: no second one for a day and task (P14) while
+    /// the first is pending or may have reached the leader.
     fn track_sealed(&mut self) {
+        let pending: Vec<String> = self.hush.outbox().all().map(|m| m.id.clone()).collect();
         for m in self.hush.outbox().entries() {
             if self.sealed.contains_key(&m.id) || m.day.is_empty() {
                 continue;
             }
-            let again = self
-                .sealed
-                .values()
-                .any(|(d, refused)| *d == m.day && !refused);
-            assert!(!again, "a second report for {}", m.day);
-            self.sealed.insert(m.id.clone(), (m.day.clone(), false));
+            let twin = self.sealed.iter().find(|(id, s)| {
+                s.day == m.day && s.task == m.task && (s.attempted || pending.contains(id))
+            });
+            assert!(twin.is_none(), "a second report for {} {}", m.day, m.task);
+            let seen = Seen {
+                day: m.day.clone(),
+                task: m.task.clone(),
+                attempted: false,
+            };
+            self.sealed.insert(m.id.clone(), seen);
         }
     }
 
@@ -128,14 +151,23 @@ impl Run {
             2 => http(400),
             _ => http(200),
         };
-        if answer % 4 == 2 {
-            if let Some(seen) = self.sealed.get_mut(&request.id) {
-                seen.1 = true;
-            }
-        }
+        let day = self.sealed.get(&request.id).map(|s| s.day.clone());
+        let refusals = |h: &Hush| -> u32 {
+            h.sent_history()
+                .iter()
+                .filter(|r| Some(&r.day) == day.as_ref())
+                .filter(|r| matches!(r.outcome, SentOutcome::Refused | SentOutcome::KeyUnknown))
+                .map(|r| r.reports)
+                .sum()
+        };
+        let before = refusals(&self.hush);
         self.hush
             .upload_finished(&request.id, result)
             .expect("upload bookkeeping");
+        let refused = refusals(&self.hush) > before;
+        if let Some(seen) = self.sealed.get_mut(&request.id) {
+            seen.attempted = !refused;
+        }
     }
 
     fn corrupt_state(&mut self, at: u16) {

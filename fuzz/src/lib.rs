@@ -1,18 +1,21 @@
 //! What the fuzz targets share: the RFC 9458 Appendix A key (public test
-//! data) as the client's pinned configuration and as a collector key
-//! directory, a keygen'd collector, and a core on an in-memory file system.
-//! Each target uses only the crates' public API, so it follows them when
-//! their internals move (the `bhttp` crate, DAP reports).
+//! data) as the client's pinned configuration and as a gateway key
+//! directory, a keygen'd gateway, a DAP deployment (task configuration and
+//! both aggregators' HPKE keys) for any schema, and a core on an in-memory
+//! file system. Each target uses only the crates' public API, so it follows
+//! them when their internals move (the `bhttp` crate, DAP).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use hush_cli::dap::hpke::Keypair;
 use hush_cli::gateway::{self, Gateway};
-use hush_core::anonymize::Environment;
+use hush_core::anonymize::{Anonymizer, Environment};
 use hush_core::clock::{ManualClock, UtcDay};
+use hush_core::dap::{Plan, TaskConfig};
 use hush_core::ohttp::KeyConfigs;
 use hush_core::schema::{MetricId, MetricKind, Schema};
-use hush_core::seal::Endpoints;
+use hush_core::seal::{EndpointRules, Endpoints, Route};
 use hush_core::store::MemFs;
 use hush_core::Config;
 
@@ -77,7 +80,7 @@ pub fn rfc9458_gateway() -> Gateway {
 pub fn keygen_gateway() -> (Gateway, KeyConfigs) {
     let mut keys = None;
     let gateway = load_gateway("keygen", |dir| {
-        gateway::generate(dir).expect("keygen");
+        gateway::generate(dir, None).expect("keygen");
         let list = std::fs::read(dir.join(gateway::KEYS_FILE)).expect("ohttp-keys");
         keys = Some(KeyConfigs::parse(&list).expect("keygen'd key list"));
     });
@@ -89,12 +92,60 @@ pub fn start_ms() -> i64 {
     UtcDay::parse_iso("2026-11-21").expect("date").start_ms() + 8 * HOUR_MS
 }
 
-/// A core's configuration on `fs`, sealing to the Appendix A key, with
-/// collection on.
-pub fn config(fs: Arc<MemFs>, clock: &ManualClock, schema: Schema) -> Config {
+/// The leader's DAP API, as the task configuration names it.
+pub const LEADER_URL: &str = "https://leader.invalid/dap/";
+
+/// A development DAP deployment for one schema: its plan, a task
+/// configuration with fresh task ids, and both aggregators' HPKE keys.
+pub struct Deployment {
+    pub plan: Plan,
+    pub tasks: TaskConfig,
+    pub leader: Keypair,
+    pub helper: Keypair,
+}
+
+impl Deployment {
+    /// `None` if the schema has no DAP plan (the core refuses it too).
+    pub fn for_schema(schema: &Schema) -> Option<Self> {
+        let plan = Plan::new(schema, Anonymizer::shipped()).ok()?;
+        let (leader, helper) = (Keypair::generate(1), Keypair::generate(2));
+        let tasks = TaskConfig::for_plan(
+            &plan,
+            LEADER_URL,
+            "https://helper.invalid/",
+            leader.config(),
+            helper.config(),
+            86_400,
+            10,
+        )
+        .expect("a task configuration for the plan");
+        Some(Self {
+            plan,
+            tasks,
+            leader,
+            helper,
+        })
+    }
+}
+
+/// A core's configuration on `fs`, sealing to the Appendix A key and to
+/// `tasks` (a task configuration for `schema`), with collection on.
+pub fn config(fs: Arc<MemFs>, clock: &ManualClock, schema: Schema, tasks: &TaskConfig) -> Config {
     let env = Environment::coarse("14.2.7", 34, "en-US").expect("environment");
-    let endpoints = Endpoints::new("https://collector.invalid/gateway", None).expect("endpoints");
-    let mut c = Config::new(PathBuf::from(DATA_DIR), rfc9458_keys(), endpoints, env);
+    let endpoints = Endpoints::new(
+        "https://gateway.invalid/gateway",
+        Route::DirectToCollector,
+        EndpointRules::Release,
+    )
+    .expect("endpoints");
+    let tasks = tasks.to_json().into_bytes();
+    let mut c = Config::new(
+        PathBuf::from(DATA_DIR),
+        rfc9458_keys(),
+        endpoints,
+        tasks,
+        env,
+    );
     c.schema = schema;
     c.clock = Arc::new(clock.clone());
     c.fs = fs;

@@ -212,7 +212,7 @@ async fn gateway_request(
 
 /// The target's answer as a padded Binary HTTP response, sealed. Only its
 /// status, content type, `Retry-After` and content are kept.
-fn sealed_answer(
+pub fn sealed_answer(
     handle: gateway::ResponseHandle,
     answer: &InnerResponse,
 ) -> Result<Vec<u8>, GatewayError> {

@@ -77,6 +77,10 @@ impl Open {
         self.lock().len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
     fn insert(&self) -> (u64, Arc<AtomicBool>, Arc<Notify>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let spoke = Arc::new(AtomicBool::new(false));
