@@ -152,6 +152,16 @@ fn job_response(resps: Vec<PrepareResp>) -> Result<Vec<u8>, Problem> {
 }
 
 impl Helper {
+    /// A helper over an open store, served by [`http::run`] or driven
+    /// in process (the fuzz targets).
+    pub fn new(agg: Aggregator, db: super::sqlite::Db) -> Self {
+        Self {
+            agg,
+            store: HelperStore::new(db),
+            stats: Stats::default(),
+        }
+    }
+
     /// `PUT tasks/{id}/aggregation_jobs/{job}` (DAP-09 §4.5.1).
     fn init(
         &self,
@@ -467,11 +477,7 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 
 pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
     let (agg, db, writer) = args.open(AggregatorRole::Helper, store::SCHEMA)?;
-    let helper = Arc::new(Helper {
-        agg,
-        store: HelperStore::new(db),
-        stats: Stats::default(),
-    });
+    let helper = Arc::new(Helper::new(agg, db));
     let served = http::run(Arc::clone(&helper), args.listen, None);
     let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
     eprintln!(

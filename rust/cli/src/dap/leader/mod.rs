@@ -148,6 +148,16 @@ pub struct Leader {
 }
 
 impl Leader {
+    /// A leader over an open store, served by [`http::run`] with its
+    /// [`driver`], or driven in process (the fuzz targets).
+    pub fn new(agg: Aggregator, db: super::sqlite::Db) -> Self {
+        Self {
+            agg,
+            store: LeaderStore::new(db),
+            stats: Stats::default(),
+        }
+    }
+
     /// The DAP router: every request to the DAP API.
     pub fn dap(&self, req: Request) -> Response {
         let resource = match http::resource(&self.agg.base_path, &req.path) {
@@ -213,11 +223,7 @@ pub fn run(args: Args) -> Result<std::process::ExitCode, String> {
     if http::base_path(&helper_url).is_none() {
         return Err("--helper-url must be an http(s) URL ending in '/'".into());
     }
-    let leader = Arc::new(Leader {
-        agg,
-        store: LeaderStore::new(db),
-        stats: Stats::default(),
-    });
+    let leader = Arc::new(Leader::new(agg, db));
     let stop = Arc::new(AtomicBool::new(false));
     let driver = driver::Driver {
         leader: Arc::clone(&leader),

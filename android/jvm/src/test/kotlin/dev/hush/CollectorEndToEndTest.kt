@@ -73,7 +73,7 @@ class CollectorEndToEndTest {
         val leader = start("leader", "leader", "--config", "$dep/leader/aggregator.json",
             "--db", "$dir/leader.db", "--listen", "127.0.0.1:0", "--helper-url", "http://$helper/",
             "--aggregation-interval-ms", "200")
-        val gateway = start("gateway", "serve", "--mode", "gateway", "--key", "$dep/leader/ohttp",
+        val gateway = start("gateway", "serve", "--key", "$dep/leader/ohttp",
             "--target-url", "http://$leader", "--listen", "127.0.0.1:0")
 
         // Day 1 is the day before yesterday (UTC), 08:00: a day that is over
