@@ -3,7 +3,10 @@
 //! directory, a keygen'd gateway, a DAP deployment (task configuration and
 //! both aggregators' HPKE keys) for any schema, and a core on an in-memory
 //! file system. Each target uses only the crates' public API, so it follows
-//! them when their internals move (the `bhttp` crate, DAP).
+//! them when their internals move (the `bhttp` crate, DAP). [`dap`] is
+//! the reference aggregators in process, for `dap_aggregators`.
+
+pub mod dap;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
