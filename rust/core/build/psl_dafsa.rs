@@ -10,22 +10,28 @@
 //! rule, 2 for a wildcard (`*.ck` is stored as `ck`), 3 for an exception
 //! (`!www.ck` as `www.ck`); values are 2..=7, below every host character.
 //!
-//! Layout, in bytes:
-//! - `[0, 512)`: the root index, 128 little-endian u32: for each first
-//!   character (the last one of a TLD), the position of the root's child
-//!   starting with it, 0 if none;
-//! - then nodes. A node is its label (one or more characters; the last one
-//!   has bit 7 set; a value node is a single byte `0x80 | value`) followed,
-//!   unless it is a value node, by the links to its children. Children are
-//!   sorted by their first byte (value nodes first) and always lie after
-//!   their parent. A link is 1-3 bytes: bit 7 of the first byte marks the
-//!   last link of the list, bits 6-5 give the length (0: 1 byte, 1: 2, 2: 3),
-//!   the remaining bits (5, 13 or 21) the distance from the link's first byte
-//!   to the child, most significant bits first.
+//! Layout, in bytes: the root's list at 0, then the nodes. A node is its
+//! label (one or more characters of the reversed key; the last one has bit 7
+//! set) followed by its list: the rule values that end there, then links to
+//! its children, which always lie after it. The first byte of a list entry:
+//! - bit 7: the last entry of the list;
+//! - bits 6-5 = 0, 1, 2: a link to a child, 1, 2 or 3 bytes long, the
+//!   remaining 5, 13 or 21 bits the distance from this byte to the child
+//!   (most significant first); links are sorted by the child's first byte,
+//!   values come first;
+//! - bits 6-4 = 0b110: a value, in bits 2-0;
+//! - bits 6-4 = 0b111: a wide list (always last, used from `WIDE` children
+//!   on, and for the root): a 40-bit bitmap (5 bytes, little-endian) of the
+//!   children's first characters by their index in `ALPHABET`, then a 3-byte
+//!   distance (most significant first, from the entry's first byte) per
+//!   child, in alphabet order. A lookup indexes it by popcount.
 
 use std::collections::HashMap;
 
-pub const ROOT_INDEX_BYTES: usize = 128 * 4;
+/// The characters of an ASCII host, in the wide lists' bit order.
+pub const ALPHABET: &[u8; 38] = b"abcdefghijklmnopqrstuvwxyz0123456789-.";
+/// Nodes with this many children get a wide list.
+const WIDE: usize = 5;
 const NORMAL: u8 = 1;
 const WILDCARD: u8 = 2;
 const EXCEPTION: u8 = 3;
@@ -256,20 +262,23 @@ fn minimized(keys: &[Vec<u8>]) -> (Vec<Vec<(u8, usize)>>, usize) {
 }
 
 /// The graph as it is laid out: a node per distinct (first byte, state)
-/// edge, chains of single-child nodes merged into one label.
+/// edge, chains of single-child nodes merged into one label, rule values
+/// kept in the list of the node they end at.
 struct Nodes {
     labels: Vec<Vec<u8>>,
+    values: Vec<Vec<u8>>,
     children: Vec<Vec<usize>>,
     root_children: Vec<usize>,
 }
 
 impl Nodes {
     fn new(states: &[Vec<(u8, usize)>], root: usize) -> Nodes {
+        let is_value = |b: u8| b < 0x20;
         let mut ids: HashMap<(u8, usize), usize> = HashMap::new();
         let mut edge_of: Vec<(u8, usize)> = Vec::new();
         let mut pending: Vec<(u8, usize)> = states[root].clone();
         while let Some(edge) = pending.pop() {
-            if ids.contains_key(&edge) {
+            if is_value(edge.0) || ids.contains_key(&edge) {
                 continue;
             }
             ids.insert(edge, edge_of.len());
@@ -277,27 +286,45 @@ impl Nodes {
             pending.extend(states[edge.1].iter().copied());
         }
         let mut labels: Vec<Vec<u8>> = edge_of.iter().map(|&(b, _)| vec![b]).collect();
+        let mut values: Vec<Vec<u8>> = edge_of
+            .iter()
+            .map(|&(_, s)| {
+                states[s]
+                    .iter()
+                    .filter(|e| is_value(e.0))
+                    .map(|e| e.0)
+                    .collect()
+            })
+            .collect();
         let mut children: Vec<Vec<usize>> = edge_of
             .iter()
-            .map(|&(_, s)| states[s].iter().map(|e| ids[e]).collect())
+            .map(|&(_, s)| {
+                states[s]
+                    .iter()
+                    .filter(|e| !is_value(e.0))
+                    .map(|e| ids[e])
+                    .collect()
+            })
             .collect();
         let root_children: Vec<usize> = states[root].iter().map(|e| ids[e]).collect();
         let mut indegree = vec![0usize; labels.len()];
         for &c in children.iter().flatten().chain(&root_children) {
             indegree[c] += 1;
         }
-        // Merge a node's only child into it when nothing else points there.
+        // Merge a node's only child into it when nothing else points there
+        // and no rule ends between them.
         let mut merged = vec![false; labels.len()];
         for n in 0..labels.len() {
             if merged[n] {
                 continue;
             }
             while let [only] = children[n][..] {
-                if indegree[only] != 1 || labels[only][0] < 0x20 {
+                if indegree[only] != 1 || !values[n].is_empty() {
                     break;
                 }
                 let tail = std::mem::take(&mut labels[only]);
                 labels[n].extend(tail);
+                values[n] = std::mem::take(&mut values[only]);
                 children[n] = std::mem::take(&mut children[only]);
                 merged[only] = true;
             }
@@ -306,6 +333,7 @@ impl Nodes {
         let mut new_id = vec![usize::MAX; labels.len()];
         let mut out = Nodes {
             labels: Vec::new(),
+            values: Vec::new(),
             children: Vec::new(),
             root_children: Vec::new(),
         };
@@ -313,6 +341,7 @@ impl Nodes {
             if !merged[n] {
                 new_id[n] = out.labels.len();
                 out.labels.push(std::mem::take(&mut labels[n]));
+                out.values.push(std::mem::take(&mut values[n]));
                 out.children.push(Vec::new());
             }
         }
@@ -354,76 +383,125 @@ impl Nodes {
 
     fn encode(&self) -> Vec<u8> {
         let order = self.layout_order();
-        // Link sizes start at 3 bytes and only shrink as positions settle.
+        // Narrow links start at 3 bytes and only shrink as positions settle.
         let mut link_size: Vec<Vec<usize>> =
             self.children.iter().map(|k| vec![3; k.len()]).collect();
-        let mut root_link_size = vec![3; self.root_children.len()];
         loop {
-            let (positions, root_links) = self.positions(&order, &link_size, &root_link_size);
+            let positions = self.positions(&order, &link_size);
             let mut changed = false;
-            let mut resize = |from: usize, kids: &[usize], sizes: &mut Vec<usize>| {
-                let mut at = from;
-                for (i, &c) in kids.iter().enumerate() {
+            for &n in &order {
+                if self.children[n].len() >= WIDE {
+                    continue;
+                }
+                let mut at = positions[n] + self.labels[n].len() + self.values[n].len();
+                for (i, &c) in self.children[n].iter().enumerate() {
                     let size = link_bytes(positions[c] - at);
-                    if size != sizes[i] {
-                        sizes[i] = size;
+                    if size != link_size[n][i] {
+                        link_size[n][i] = size;
                         changed = true;
                     }
-                    at += sizes[i];
+                    at += link_size[n][i];
                 }
-            };
-            resize(root_links, &self.root_children, &mut root_link_size);
-            for &n in &order {
-                let links_at = positions[n] + self.labels[n].len();
-                resize(links_at, &self.children[n], &mut link_size[n]);
             }
             if !changed {
-                return self.write(&order, &positions, root_links, &link_size, &root_link_size);
+                return self.write(&order, &positions, &link_size);
             }
         }
     }
 
-    /// Position of each node, and of the root's link list.
-    fn positions(
-        &self,
-        order: &[usize],
-        link_size: &[Vec<usize>],
-        root_link_size: &[usize],
-    ) -> (Vec<usize>, usize) {
-        let root_links = ROOT_INDEX_BYTES;
-        let mut at = root_links + root_link_size.iter().sum::<usize>();
+    fn list_len(&self, n: usize, link_size: &[usize]) -> usize {
+        let kids = self.children[n].len();
+        self.values[n].len()
+            + if kids >= WIDE {
+                wide_len(kids)
+            } else {
+                link_size.iter().sum()
+            }
+    }
+
+    fn positions(&self, order: &[usize], link_size: &[Vec<usize>]) -> Vec<usize> {
+        let mut at = wide_len(self.root_children.len());
         let mut positions = vec![0; self.labels.len()];
         for &n in order {
             positions[n] = at;
-            at += self.labels[n].len() + link_size[n].iter().sum::<usize>();
+            at += self.labels[n].len() + self.list_len(n, &link_size[n]);
         }
-        (positions, root_links)
+        positions
     }
 
-    fn write(
-        &self,
-        order: &[usize],
-        positions: &[usize],
-        root_links: usize,
-        link_size: &[Vec<usize>],
-        root_link_size: &[usize],
-    ) -> Vec<u8> {
-        let mut out = vec![0u8; ROOT_INDEX_BYTES];
-        for &c in &self.root_children {
-            let first = usize::from(self.labels[c][0]);
-            out[first * 4..first * 4 + 4].copy_from_slice(&(positions[c] as u32).to_le_bytes());
-        }
-        debug_assert_eq!(out.len(), root_links);
-        write_links(&mut out, &self.root_children, root_link_size, positions);
+    fn write(&self, order: &[usize], positions: &[usize], link_size: &[Vec<usize>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_wide(&mut out, &self.root_children, positions);
         for &n in order {
-            debug_assert_eq!(out.len(), positions[n]);
+            assert_eq!(out.len(), positions[n]);
             let label = &self.labels[n];
             out.extend_from_slice(&label[..label.len() - 1]);
             out.push(label[label.len() - 1] | 0x80);
-            write_links(&mut out, &self.children[n], &link_size[n], positions);
+            let kids = &self.children[n];
+            for (i, &v) in self.values[n].iter().enumerate() {
+                let last = if i + 1 == self.values[n].len() && kids.is_empty() {
+                    0x80
+                } else {
+                    0
+                };
+                out.push(last | 0x60 | v);
+            }
+            if kids.len() >= WIDE {
+                self.write_wide(&mut out, kids, positions);
+                continue;
+            }
+            for (i, &c) in kids.iter().enumerate() {
+                let distance = positions[c] - out.len();
+                let last = if i + 1 == kids.len() { 0x80 } else { 0 };
+                match link_size[n][i] {
+                    1 => out.push(last | distance as u8),
+                    2 => out
+                        .extend_from_slice(&[last | 0x20 | (distance >> 8) as u8, distance as u8]),
+                    _ => {
+                        assert!(distance < 1 << 21, "the PSL table outgrew 3-byte links");
+                        out.extend_from_slice(&[
+                            last | 0x40 | (distance >> 16) as u8,
+                            (distance >> 8) as u8,
+                            distance as u8,
+                        ])
+                    }
+                }
+            }
         }
         out
     }
+
+    fn write_wide(&self, out: &mut Vec<u8>, kids: &[usize], positions: &[usize]) {
+        let start = out.len();
+        let mut kids = kids.to_vec();
+        kids.sort_by_key(|&c| alphabet_index(self.labels[c][0]));
+        let mut bitmap = 0u64;
+        for &c in &kids {
+            bitmap |= 1 << alphabet_index(self.labels[c][0]);
+        }
+        out.push(0xf0);
+        out.extend_from_slice(&bitmap.to_le_bytes()[..5]);
+        for &c in &kids {
+            let distance = positions[c] - start;
+            assert!(distance < 1 << 24, "the PSL table outgrew 3-byte links");
+            out.extend_from_slice(&[
+                (distance >> 16) as u8,
+                (distance >> 8) as u8,
+                distance as u8,
+            ]);
+        }
+    }
+}
+
+fn alphabet_index(b: u8) -> usize {
+    ALPHABET
+        .iter()
+        .position(|&a| a == b)
+        .expect("host characters only")
+}
+
+fn wide_len(children: usize) -> usize {
+    1 + 5 + 3 * children
 }
 
 fn link_bytes(distance: usize) -> usize {
@@ -431,22 +509,5 @@ fn link_bytes(distance: usize) -> usize {
         0..=0x1f => 1,
         0x20..=0x1fff => 2,
         _ => 3,
-    }
-}
-
-fn write_links(out: &mut Vec<u8>, kids: &[usize], sizes: &[usize], positions: &[usize]) {
-    for (i, &c) in kids.iter().enumerate() {
-        let distance = positions[c] - out.len();
-        let last = if i + 1 == kids.len() { 0x80 } else { 0 };
-        assert!(distance < 1 << 21, "the PSL table outgrew 3-byte links");
-        match sizes[i] {
-            1 => out.push(last | distance as u8),
-            2 => out.extend_from_slice(&[last | 0x20 | (distance >> 8) as u8, distance as u8]),
-            _ => out.extend_from_slice(&[
-                last | 0x40 | (distance >> 16) as u8,
-                (distance >> 8) as u8,
-                distance as u8,
-            ]),
-        }
     }
 }

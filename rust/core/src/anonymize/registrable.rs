@@ -29,10 +29,16 @@ pub fn registrable_domain(host: &str) -> Option<&str> {
 
 pub(super) fn lookup(host: &str) -> Option<Registrable<'_>> {
     let bytes = host.as_bytes();
-    if bytes.first() == Some(&b'.')
-        || bytes.last().is_none_or(|&b| b == b'.')
-        || host.contains("..")
-    {
+    // No empty label: not at the start, the end, or between two dots.
+    let mut after_dot = true;
+    for &b in bytes {
+        let dot = b == b'.';
+        if dot && after_dot {
+            return None;
+        }
+        after_dot = dot;
+    }
+    if after_dot {
         return None;
     }
     let suffix = dafsa::suffix(bytes);

@@ -5,7 +5,6 @@
 //! nothing.
 
 static TABLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/psl.dafsa"));
-const ROOT_INDEX_BYTES: usize = 128 * 4;
 
 const NORMAL: u8 = 1;
 const WILDCARD: u8 = 2;
@@ -86,74 +85,110 @@ fn keep_longest(best: &mut Option<Match>, m: Match) {
 /// whether the host has labels left.
 fn walk(host: &[u8], seen: &mut impl FnMut(u8, usize, bool)) {
     let mut i = host.len();
-    let Some(&last) = host.last() else { return };
-    // The root's children, indexed by first byte.
-    let Some(mut node) = root_child(last) else {
-        return;
-    };
     let mut dots = 0usize;
+    // The root's list is at 0.
+    let mut list = 0usize;
     loop {
-        // Match the node's label against the host, from its end.
+        let want = if i == 0 { 0 } else { host[i - 1] };
+        let boundary = i < host.len() && (want == 0 || want == b'.');
+        let Some(child) = pick(list, want, |value| {
+            if boundary {
+                seen(value, dots + 1, i > 0);
+            }
+        }) else {
+            return;
+        };
+        // Match the child's label against the host, from its end; the
+        // first character matched already.
+        let Some(label) = TABLE.get(child..) else {
+            return;
+        };
+        let mut n = 0;
         loop {
-            let Some(&b) = TABLE.get(node) else { return };
-            if i == 0 || host[i - 1] != b & 0x7f {
+            let (Some(&b), Some(&h)) = (label.get(n), host.get(i.wrapping_sub(1))) else {
+                return;
+            };
+            if h != b & 0x7f {
                 return;
             }
             i -= 1;
-            node += 1;
-            if host[i] == b'.' {
-                dots += 1;
-            }
+            n += 1;
+            dots += usize::from(h == b'.');
             if b & 0x80 != 0 {
                 break;
             }
         }
-        // `node` is now the node's link list.
-        let boundary = i == 0 || host[i - 1] == b'.';
-        let want = if i == 0 { 0 } else { host[i - 1] };
-        let mut next = None;
-        let mut at = node;
-        loop {
-            let Some((child, last_link, after)) = link(at) else {
-                return;
-            };
-            let Some(&first) = TABLE.get(child) else {
-                return;
-            };
-            let c = first & 0x7f;
-            if c < 0x20 {
-                if boundary {
-                    seen(c, dots + 1, i > 0);
+        list = child + n;
+    }
+}
+
+/// In the list at `at`, reports every value and returns the child whose
+/// label starts with `want`.
+fn pick(mut at: usize, want: u8, mut value: impl FnMut(u8)) -> Option<usize> {
+    loop {
+        let b0 = *TABLE.get(at)?;
+        match b0 & 0x70 {
+            // A value.
+            0x60 => {
+                value(b0 & 0x07);
+                at += 1;
+            }
+            // A wide list: the bitmap tells whether and where.
+            0x70 => {
+                let index = ALPHABET_INDEX
+                    .get(usize::from(want))
+                    .copied()
+                    .unwrap_or(NONE);
+                if index == NONE {
+                    return None;
                 }
-            } else if c == want {
-                next = Some(child);
-                break;
-            } else if c > want {
-                break;
+                let bytes = TABLE.get(at + 1..at + 6)?;
+                let bitmap =
+                    u64::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], 0, 0, 0]);
+                if bitmap & (1 << index) == 0 {
+                    return None;
+                }
+                let rank = (bitmap & ((1 << index) - 1)).count_ones() as usize;
+                let d = TABLE.get(at + 6 + rank * 3..at + 9 + rank * 3)?;
+                let distance =
+                    (usize::from(d[0]) << 16) | (usize::from(d[1]) << 8) | usize::from(d[2]);
+                return Some(at + distance);
             }
-            if last_link {
-                break;
+            // A link, sorted by the child's first byte.
+            _ => {
+                let (child, len) = link(at, b0)?;
+                let first = *TABLE.get(child)? & 0x7f;
+                if first == want {
+                    return Some(child);
+                }
+                if first > want {
+                    return None;
+                }
+                at += len;
             }
-            at = after;
         }
-        match next {
-            Some(child) => node = child,
-            None => return,
+        if b0 & 0x80 != 0 {
+            return None;
         }
     }
 }
 
-fn root_child(first: u8) -> Option<usize> {
-    let at = usize::from(first) * 4;
-    let bytes = TABLE.get(at..at + 4)?;
-    let position = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
-    (position >= ROOT_INDEX_BYTES && first < 0x80).then_some(position)
-}
+const NONE: u8 = 0xff;
 
-/// The link at `at`: (child position, last link of its list, next link).
-fn link(at: usize) -> Option<(usize, bool, usize)> {
-    let b0 = *TABLE.get(at)?;
-    let last = b0 & 0x80 != 0;
+/// Host character -> bit in a wide list (the generator's `ALPHABET` order).
+static ALPHABET_INDEX: [u8; 128] = {
+    let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789-.";
+    let mut index = [NONE; 128];
+    let mut i = 0;
+    while i < alphabet.len() {
+        index[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    index
+};
+
+/// The link whose first byte `b0` is at `at`: (child position, length).
+fn link(at: usize, b0: u8) -> Option<(usize, usize)> {
     let high = usize::from(b0 & 0x1f);
     let (distance, len) = match (b0 >> 5) & 0b11 {
         0 => (high, 1),
@@ -165,46 +200,79 @@ fn link(at: usize) -> Option<(usize, bool, usize)> {
             3,
         ),
     };
-    Some((at + distance, last, at + len))
+    Some((at + distance, len))
 }
 
 /// Every rule in the table as (ASCII name, kind, ICANN section): the table
 /// read back, for the tests that compare it with the list.
 #[cfg(test)]
 pub(super) fn rules() -> Vec<(String, u8, bool)> {
+    /// The children of the list at `at`, and the values in it.
+    fn entries(mut at: usize) -> (Vec<usize>, Vec<u8>) {
+        let (mut kids, mut values) = (Vec::new(), Vec::new());
+        loop {
+            let b0 = TABLE[at];
+            match b0 & 0x70 {
+                0x60 => {
+                    values.push(b0 & 0x07);
+                    at += 1;
+                }
+                0x70 => {
+                    let bitmap = u64::from_le_bytes([
+                        TABLE[at + 1],
+                        TABLE[at + 2],
+                        TABLE[at + 3],
+                        TABLE[at + 4],
+                        TABLE[at + 5],
+                        0,
+                        0,
+                        0,
+                    ]);
+                    for rank in 0..bitmap.count_ones() as usize {
+                        let d = &TABLE[at + 6 + rank * 3..];
+                        kids.push(
+                            at + ((usize::from(d[0]) << 16)
+                                | (usize::from(d[1]) << 8)
+                                | usize::from(d[2])),
+                        );
+                    }
+                    return (kids, values);
+                }
+                _ => {
+                    let (child, len) = link(at, b0).expect("link");
+                    kids.push(child);
+                    at += len;
+                }
+            }
+            if b0 & 0x80 != 0 {
+                return (kids, values);
+            }
+        }
+    }
     fn visit(node: usize, key: &mut Vec<u8>, out: &mut Vec<(String, u8, bool)>) {
-        let mut at = node;
         let start = key.len();
+        let mut at = node;
         loop {
             let b = TABLE[at];
-            at += 1;
-            if b & 0x7f < 0x20 {
-                let name: String = key.iter().rev().map(|&c| char::from(c)).collect();
-                out.push((name, (b & 0x7f) >> 1, b & 1 == 1));
-                key.truncate(start);
-                return;
-            }
             key.push(b & 0x7f);
+            at += 1;
             if b & 0x80 != 0 {
                 break;
             }
         }
-        let mut link_at = at;
-        loop {
-            let (child, last, after) = link(link_at).expect("link");
+        let (kids, values) = entries(at);
+        for v in values {
+            let name: String = key.iter().rev().map(|&c| char::from(c)).collect();
+            out.push((name, v >> 1, v & 1 == 1));
+        }
+        for child in kids {
             visit(child, key, out);
-            if last {
-                break;
-            }
-            link_at = after;
         }
         key.truncate(start);
     }
     let mut out = Vec::new();
-    for first in 0..128u8 {
-        if let Some(child) = root_child(first) {
-            visit(child, &mut Vec::new(), &mut out);
-        }
+    for child in entries(0).0 {
+        visit(child, &mut Vec::new(), &mut out);
     }
     out
 }
