@@ -124,7 +124,25 @@ operations! {
     search => |s, _i| s.h.searched(black_box(s.normal), black_box(SEARCH.as_bytes())).unwrap();
     private_page => |s, _i| s.h.page_loaded(black_box(s.private), black_box(URLS[0].as_bytes()), 100).unwrap();
     private_counter => |s, _i| s.h.add(black_box(s.private), black_box(s.counter), 1).unwrap();
+    registrable => |_s, i| {
+        black_box(hush_core::anonymize::registrable_domain(black_box(HOSTS[i as usize % HOSTS.len()])));
+    };
+    registrable_psl_crate => |_s, i| {
+        black_box(psl::Psl::domain(&psl::List, black_box(HOSTS[i as usize % HOSTS.len()]).as_bytes()));
+    };
 }
+
+/// The hosts of `benches/anonymize.rs`'s registrable-domain bench.
+const HOSTS: &[&str] = &[
+    "www.google.com",
+    "www.bbc.co.uk",
+    "m.facebook.com",
+    "shop.example.co.uk",
+    "someone.github.io",
+    "www.amazon.in",
+    "a.b.c.kawasaki.jp",
+    "bucket.s3.amazonaws.com",
+];
 
 fn main() {
     let args: Vec<String> = std::env::args()

@@ -29,20 +29,37 @@ pub fn registrable_domain(host: &str) -> Option<&str> {
 
 pub(super) fn lookup(host: &str) -> Option<Registrable<'_>> {
     let bytes = host.as_bytes();
-    // No empty label: not at the start, the end, or between two dots.
-    let mut after_dot = true;
-    for &b in bytes {
-        let dot = b == b'.';
-        if dot && after_dot {
-            return None;
+    // One pass from the end: no empty label (not first, last, or between
+    // two dots), and where each of the last labels starts.
+    let mut starts = [0usize; 8];
+    let mut dots = 0;
+    let mut label_end = bytes.len();
+    for i in (0..bytes.len()).rev() {
+        if bytes[i] == b'.' {
+            if i + 1 == label_end {
+                return None;
+            }
+            if let Some(s) = starts.get_mut(dots) {
+                *s = i + 1;
+            }
+            dots += 1;
+            label_end = i;
         }
-        after_dot = dot;
     }
-    if after_dot {
+    if label_end == 0 {
         return None;
     }
-    let suffix = dafsa::suffix(bytes);
-    let start = last_labels(bytes, suffix.labels + 1)?;
+    let suffix = dafsa::suffix(bytes, &starts, dots + 1);
+    // The registrable domain: the suffix's labels and one more.
+    let want = suffix.labels + 1;
+    let start = match want.cmp(&(dots + 1)) {
+        std::cmp::Ordering::Greater => return None,
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Less => match starts.get(want - 1) {
+            Some(&s) => s,
+            None => last_labels(bytes, want)?,
+        },
+    };
     Some(Registrable {
         domain: host.get(start..)?,
         listed: suffix.listed,
@@ -50,7 +67,8 @@ pub(super) fn lookup(host: &str) -> Option<Registrable<'_>> {
     })
 }
 
-/// Where the last `n` labels of `host` start, if it has that many.
+/// Where the last `n` labels of `host` start, if it has that many (for
+/// names deeper than the fast path keeps track of).
 fn last_labels(host: &[u8], n: usize) -> Option<usize> {
     let mut dots = 0;
     for (i, &b) in host.iter().enumerate().rev() {
