@@ -1,4 +1,4 @@
-//! The collector's Oblivious HTTP gateway: create and load a key directory,
+//! Hush's Oblivious HTTP gateway: create and load a key directory,
 //! open encapsulated requests, seal responses. `hush open` and `hush serve`
 //! use it, without caring which of its two implementations is at work.
 //!
@@ -28,6 +28,12 @@
 //!
 //! Both secrets are created with `create_new` and mode 0600, so they never
 //! exist with wider permissions and an existing key is never overwritten.
+//!
+//! A [`Gateway`] holds one or several keys (a key rotation: the next key,
+//! the current one, and retired ones still accepted): each key is a key
+//! directory of its own, and requests are opened by the key their key id
+//! names. What it publishes ([`Gateway::key_configs`]) lists the published
+//! keys newest first, which is the order clients seal by.
 
 mod raw_key;
 
@@ -44,12 +50,6 @@ use thiserror::Error;
 pub const KEYS_FILE: &str = "ohttp-keys";
 pub const SECRET_FILE: &str = "gateway.key";
 pub const SEED_FILE: &str = "gateway.seed";
-
-/// Where reports go, inside the encrypted Binary HTTP request. The authority is
-/// a reserved `.invalid` name (RFC 6761): the real collector is reached through
-/// the relay, and the inner request must not name anything routable.
-pub const COLLECTOR_AUTHORITY: &str = "collector.invalid";
-pub const REPORT_PATH: &str = "/report";
 
 /// The suites every generated key offers, in the client's order of preference.
 const SUITES: [(Kdf, Aead); 2] = [
@@ -82,8 +82,12 @@ pub enum GatewayError {
     NoSupportedSuite(PathBuf),
     #[error("the system random number generator failed")]
     Random,
-    #[error("request is for key id {found}, this gateway holds key id {expected}")]
-    WrongKeyId { expected: u8, found: u8 },
+    #[error("request is for key id {0}, which this gateway does not hold")]
+    UnknownKeyId(u8),
+    #[error("two key directories hold key id {0}: each key needs an id of its own")]
+    DuplicateKeyId(u8),
+    #[error("no key directory to publish")]
+    NoKeys,
     #[error("encapsulated request is truncated")]
     Truncated,
     #[error("cannot open request: {0}")]
@@ -109,9 +113,9 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> GatewayError + '_ {
     }
 }
 
-/// Create a key directory with a fresh key and random key id; returns the key id.
-/// Refuses to overwrite an existing `gateway.key`.
-pub fn generate(dir: &Path) -> Result<u8, GatewayError> {
+/// Create a key directory with a fresh key and `key_id` (random if `None`);
+/// returns the key id. Refuses to overwrite an existing `gateway.key`.
+pub fn generate(dir: &Path, key_id: Option<u8>) -> Result<u8, GatewayError> {
     fs::create_dir_all(dir).map_err(io_error(dir))?;
     // Checked up front so a refused keygen leaves no half-written directory
     // (create_new below still guards against a concurrent one).
@@ -122,10 +126,10 @@ pub fn generate(dir: &Path) -> Result<u8, GatewayError> {
     }
     let rng = SystemRandom::new();
     let mut seed = [0; SEED_LEN];
-    let mut key_id = [0; 1];
+    let mut random_id = [0; 1];
     rng.fill(&mut seed).map_err(|_| GatewayError::Random)?;
-    rng.fill(&mut key_id).map_err(|_| GatewayError::Random)?;
-    let key_id = key_id[0];
+    rng.fill(&mut random_id).map_err(|_| GatewayError::Random)?;
+    let key_id = key_id.unwrap_or(random_id[0]);
     let config = derive(key_id, &seed)?;
     let list = ohttp::KeyConfig::encode_list(&[&config]).map_err(GatewayError::Ohttp)?;
     let keys_path = dir.join(KEYS_FILE);
@@ -220,9 +224,17 @@ fn derive(key_id: u8, seed: &[u8]) -> Result<ohttp::KeyConfig, GatewayError> {
     ohttp::KeyConfig::derive(key_id, Kem::X25519Sha256, suites, seed).map_err(GatewayError::Ohttp)
 }
 
-/// A loaded gateway key.
+/// Loaded gateway keys: what opens requests, by key id.
 pub struct Gateway {
+    keys: Vec<LoadedKey>,
+    /// The `application/ohttp-keys` list of the published keys, newest first.
+    published: Vec<u8>,
+}
+
+/// One key directory, loaded.
+struct LoadedKey {
     key_id: u8,
+    config: KeyConfig,
     opener: Opener,
 }
 
@@ -244,70 +256,48 @@ enum Sealer {
 }
 
 impl Gateway {
-    /// Load `dir/ohttp-keys`, `dir/gateway.key` and, if present,
-    /// `dir/gateway.seed`, and check that they belong together: the secret is
-    /// what the seed derives, and X25519 of the secret is the published public
-    /// key. With a seed, `ohttp` opens requests; without, [`raw_key`] does.
+    /// One key directory (see [`Gateway::load_keys`]).
     pub fn load(dir: &Path) -> Result<Self, GatewayError> {
-        let keys_path = dir.join(KEYS_FILE);
-        let secret_path = dir.join(SECRET_FILE);
-        let seed_path = dir.join(SEED_FILE);
-        let keys = fs::read(&keys_path).map_err(io_error(&keys_path))?;
-        let keys = KeyConfigs::parse(&keys).map_err(|source| GatewayError::BadKeys {
-            path: keys_path.clone(),
-            source,
-        })?;
-        let published = keys.current();
-
-        let secret = read_secret(&secret_path)?;
-        let seed = read_optional_secret(&seed_path)?;
-        if let Some(seed) = &seed {
-            if derive_secret(seed) != secret {
-                return Err(GatewayError::SeedMismatch {
-                    seed: seed_path,
-                    secret: secret_path,
-                });
-            }
-        }
-        if public_of(&secret)[..] != published.public_key()[..] {
-            return Err(GatewayError::KeyMismatch {
-                secret: secret_path,
-                keys: keys_path,
-            });
-        }
-        let Some(seed) = seed else {
-            return Self::from_secret(published, &secret)
-                .ok_or(GatewayError::NoSupportedSuite(keys_path));
-        };
-        let config = derive(published.key_id(), &seed)?;
-        // The configuration `ohttp` serves with must be the published one.
-        if config_public_key(&config)?[..] != published.public_key()[..] {
-            return Err(GatewayError::KeyMismatch {
-                secret: seed_path,
-                keys: keys_path,
-            });
-        }
-        let server = ohttp::Server::new(config).map_err(GatewayError::Ohttp)?;
-        Ok(Self {
-            key_id: published.key_id(),
-            opener: Opener::Ohttp(Box::new(server)),
-        })
+        Self::load_keys(&[dir.to_owned()], &[])
     }
 
-    /// The raw-key gateway for `published`, whose public key the caller has
-    /// checked is X25519 of `secret`; `None` if it offers no suite that
-    /// [`raw_key`] supports.
-    fn from_secret(published: &KeyConfig, secret: &[u8; SEED_LEN]) -> Option<Self> {
-        let aeads = published
-            .suites()
+    /// Key directories to publish, newest first, and retired ones whose
+    /// requests are still opened but which are no longer published (so no
+    /// new app release pins them). Every key needs a key id of its own.
+    pub fn load_keys(published: &[PathBuf], retired: &[PathBuf]) -> Result<Self, GatewayError> {
+        if published.is_empty() {
+            return Err(GatewayError::NoKeys);
+        }
+        let mut keys: Vec<LoadedKey> = Vec::new();
+        for dir in published.iter().chain(retired) {
+            let key = load_key(dir)?;
+            if keys.iter().any(|k| k.key_id == key.key_id) {
+                return Err(GatewayError::DuplicateKeyId(key.key_id));
+            }
+            keys.push(key);
+        }
+        let list = keys[..published.len()]
             .iter()
-            .filter(|suite| suite.kdf == hush_core::ohttp::Kdf::HkdfSha256)
-            .filter_map(|suite| raw_key::Aead::from_id(suite.aead.id()))
+            .map(|k| k.config.clone())
             .collect();
-        Some(Self {
-            key_id: published.key_id(),
-            opener: Opener::RawKey(raw_key::RawKeyServer::new(secret, aeads)?),
-        })
+        let published = KeyConfigs::new(list)
+            .map_err(|source| GatewayError::BadKeys {
+                path: published[0].join(KEYS_FILE),
+                source,
+            })?
+            .encode();
+        Ok(Self { keys, published })
+    }
+
+    /// What `GET /ohttp-keys` serves: the published keys, newest first.
+    pub fn key_configs(&self) -> &[u8] {
+        &self.published
+    }
+
+    /// The key ids requests are opened for (published and retired).
+    #[cfg(test)]
+    pub fn key_ids(&self) -> Vec<u8> {
+        self.keys.iter().map(|k| k.key_id).collect()
     }
 
     /// Open an encapsulated request: the Binary HTTP message inside, and the
@@ -319,13 +309,12 @@ impl Gateway {
         let Some(&key_id) = encapsulated.first() else {
             return Err(GatewayError::Truncated);
         };
-        if key_id != self.key_id {
-            return Err(GatewayError::WrongKeyId {
-                expected: self.key_id,
-                found: key_id,
-            });
-        }
-        match &self.opener {
+        let key = self
+            .keys
+            .iter()
+            .find(|k| k.key_id == key_id)
+            .ok_or(GatewayError::UnknownKeyId(key_id))?;
+        match &key.opener {
             Opener::Ohttp(server) => server
                 .decapsulate(encapsulated)
                 .map(|(request, response)| (request, ResponseHandle(Sealer::Ohttp(response))))
@@ -344,6 +333,74 @@ impl Gateway {
                 .map(|(request, response)| (request, ResponseHandle(Sealer::RawKey(response)))),
         }
     }
+}
+
+/// Load `dir/ohttp-keys`, `dir/gateway.key` and, if present,
+/// `dir/gateway.seed`, and check that they belong together: the secret is
+/// what the seed derives, and X25519 of the secret is the published public
+/// key. With a seed, `ohttp` opens requests; without, [`raw_key`] does.
+fn load_key(dir: &Path) -> Result<LoadedKey, GatewayError> {
+    let keys_path = dir.join(KEYS_FILE);
+    let secret_path = dir.join(SECRET_FILE);
+    let seed_path = dir.join(SEED_FILE);
+    let keys = fs::read(&keys_path).map_err(io_error(&keys_path))?;
+    let keys = KeyConfigs::parse(&keys).map_err(|source| GatewayError::BadKeys {
+        path: keys_path.clone(),
+        source,
+    })?;
+    let published = keys.current().clone();
+
+    let secret = read_secret(&secret_path)?;
+    let seed = read_optional_secret(&seed_path)?;
+    if let Some(seed) = &seed {
+        if derive_secret(seed) != secret {
+            return Err(GatewayError::SeedMismatch {
+                seed: seed_path,
+                secret: secret_path,
+            });
+        }
+    }
+    if public_of(&secret)[..] != published.public_key()[..] {
+        return Err(GatewayError::KeyMismatch {
+            secret: secret_path,
+            keys: keys_path,
+        });
+    }
+    let Some(seed) = seed else {
+        return key_from_secret(published, &secret)
+            .ok_or(GatewayError::NoSupportedSuite(keys_path));
+    };
+    let config = derive(published.key_id(), &seed)?;
+    // The configuration `ohttp` serves with must be the published one.
+    if config_public_key(&config)?[..] != published.public_key()[..] {
+        return Err(GatewayError::KeyMismatch {
+            secret: seed_path,
+            keys: keys_path,
+        });
+    }
+    let server = ohttp::Server::new(config).map_err(GatewayError::Ohttp)?;
+    Ok(LoadedKey {
+        key_id: published.key_id(),
+        config: published,
+        opener: Opener::Ohttp(Box::new(server)),
+    })
+}
+
+/// The raw-key opener for `published`, whose public key the caller has
+/// checked is X25519 of `secret`; `None` if it offers no suite that
+/// [`raw_key`] supports.
+fn key_from_secret(published: KeyConfig, secret: &[u8; SEED_LEN]) -> Option<LoadedKey> {
+    let aeads = published
+        .suites()
+        .iter()
+        .filter(|suite| suite.kdf == hush_core::ohttp::Kdf::HkdfSha256)
+        .filter_map(|suite| raw_key::Aead::from_id(suite.aead.id()))
+        .collect();
+    Some(LoadedKey {
+        key_id: published.key_id(),
+        opener: Opener::RawKey(raw_key::RawKeyServer::new(secret, aeads)?),
+        config: published,
+    })
 }
 
 /// Seal a Binary HTTP response for the client whose request gave `handle`.
@@ -374,13 +431,26 @@ pub fn decode_request(bhttp_request: &[u8]) -> Result<bhttp::Message, GatewayErr
     }
 }
 
-/// A known-length Binary HTTP response with a status and content.
-pub fn encode_response(status: u16, content: &[u8]) -> Result<Vec<u8>, GatewayError> {
+/// A known-length Binary HTTP response, zero-padded (RFC 9292 §3.8) to a
+/// multiple of `pad` bytes (none if 0), so answers of different lengths
+/// below `pad` all seal to one size.
+pub fn encode_response(
+    status: u16,
+    headers: &[(&[u8], Vec<u8>)],
+    content: &[u8],
+    pad: usize,
+) -> Result<Vec<u8>, GatewayError> {
     let status = bhttp::StatusCode::try_from(status)?;
     let mut message = bhttp::Message::response(status);
+    for (name, value) in headers {
+        message.put_header(*name, value.clone());
+    }
     message.write_content(content);
     let mut out = Vec::new();
     message.write_bhttp(bhttp::Mode::KnownLength, &mut out)?;
+    if pad > 0 {
+        out.resize(out.len().div_ceil(pad) * pad, 0);
+    }
     Ok(out)
 }
 
@@ -403,6 +473,15 @@ fn from_hex(s: &str) -> Option<[u8; SEED_LEN]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A gateway of one raw key, as a key directory without a seed loads.
+    fn raw_gateway(config: &KeyConfig, secret: &[u8; 32]) -> Option<Gateway> {
+        let key = key_from_secret(config.clone(), secret)?;
+        Some(Gateway {
+            published: KeyConfigs::new(vec![config.clone()]).unwrap().encode(),
+            keys: vec![key],
+        })
+    }
 
     #[test]
     fn hex_round_trip_and_strictness() {
@@ -462,8 +541,8 @@ mod tests {
         {
             let suites = vec![SymmetricSuite::new(Kdf::HkdfSha256, aead)];
             let config = KeyConfig::new(9, Kem::X25519HkdfSha256, &public, suites).unwrap();
-            let gateway = Gateway::from_secret(&config, &secret).unwrap();
-            assert!(matches!(gateway.opener, Opener::RawKey(_)));
+            let gateway = raw_gateway(&config, &secret).unwrap();
+            assert!(matches!(gateway.keys[0].opener, Opener::RawKey(_)));
             for (i, len) in [0, 1, 37, 1024, 9000].into_iter().enumerate() {
                 let seed = (n * 100 + i) as u64;
                 let request = bytes(seed, len);
@@ -503,7 +582,7 @@ mod tests {
         let public = public_of(&secret);
         let only_aes256 = vec![SymmetricSuite::new(Kdf::HkdfSha256, Aead::Aes256Gcm)];
         let config = KeyConfig::new(1, Kem::X25519HkdfSha256, &public, only_aes256).unwrap();
-        assert!(Gateway::from_secret(&config, &secret).is_none());
+        assert!(raw_gateway(&config, &secret).is_none());
         let message = GatewayError::NoSupportedSuite(PathBuf::from("k/ohttp-keys")).to_string();
         assert!(
             message
@@ -516,7 +595,7 @@ mod tests {
             SymmetricSuite::new(Kdf::HkdfSha256, Aead::ChaCha20Poly1305),
         ];
         let config = KeyConfig::new(1, Kem::X25519HkdfSha256, &public, suites).unwrap();
-        let gateway = Gateway::from_secret(&config, &secret).unwrap();
+        let gateway = raw_gateway(&config, &secret).unwrap();
         let mut request = hush_core::ohttp::encapsulate_to(&config, b"x")
             .unwrap()
             .request;
@@ -532,17 +611,17 @@ mod tests {
     #[test]
     fn one_key_directory_opens_alike_with_and_without_its_seed() {
         let dir = tempfile::tempdir().unwrap();
-        generate(dir.path()).unwrap();
+        generate(dir.path(), None).unwrap();
         let keys = KeyConfigs::parse(&fs::read(dir.path().join(KEYS_FILE)).unwrap()).unwrap();
         let seeded = Gateway::load(dir.path()).unwrap();
-        assert!(matches!(seeded.opener, Opener::Ohttp(_)));
+        assert!(matches!(seeded.keys[0].opener, Opener::Ohttp(_)));
         fs::remove_file(dir.path().join(SEED_FILE)).unwrap();
         // And without the newline keygen writes.
         let secret_path = dir.path().join(SECRET_FILE);
         let text = fs::read_to_string(&secret_path).unwrap();
         fs::write(&secret_path, text.trim_end_matches('\n')).unwrap();
         let seedless = Gateway::load(dir.path()).unwrap();
-        assert!(matches!(seedless.opener, Opener::RawKey(_)));
+        assert!(matches!(seedless.keys[0].opener, Opener::RawKey(_)));
         for gateway in [&seeded, &seedless] {
             let sealed = hush_core::ohttp::encapsulate(&keys, b"report").unwrap();
             let (opened, handle) = gateway.open_request(&sealed.request).unwrap();
@@ -571,15 +650,15 @@ mod tests {
     #[test]
     fn padded_requests_decode_and_dirty_padding_is_refused() {
         let mut message = hush_core::ohttp::bhttp::encode_request(
-            "POST",
+            "PUT",
             "https",
-            COLLECTOR_AUTHORITY,
-            REPORT_PATH,
+            "leader.example",
+            "/dap/tasks/x/reports",
             &[],
-            b"{}",
+            b"report",
             128,
         );
-        assert_eq!(decode_request(&message).unwrap().content(), b"{}");
+        assert_eq!(decode_request(&message).unwrap().content(), b"report");
         message[127] = 1;
         assert!(matches!(
             decode_request(&message),
@@ -589,11 +668,82 @@ mod tests {
 
     #[test]
     fn responses_are_known_length_binary_http() {
-        let bytes = encode_response(202, b"ok").unwrap();
+        let bytes = encode_response(202, &[], b"ok", 0).unwrap();
         let decoded = hush_core::ohttp::bhttp::decode_response(&bytes).unwrap();
         assert_eq!(
             (decoded.status, decoded.content.as_slice()),
             (202, &b"ok"[..])
+        );
+        // Padded: the client's decoder takes the zeros as padding.
+        let headers = [(&b"retry-after"[..], b"60".to_vec())];
+        let padded = encode_response(503, &headers, b"try again later", 512).unwrap();
+        assert_eq!(padded.len(), 512);
+        let decoded = hush_core::ohttp::bhttp::decode_response(&padded).unwrap();
+        assert_eq!(decoded.status, 503);
+        assert_eq!(decoded.headers, [("retry-after".into(), "60".into())]);
+        assert_eq!(
+            encode_response(200, &[], &[7; 600], 512).unwrap().len(),
+            1024
+        );
+    }
+
+    /// Key rotation: several keys at once, each opening its own requests;
+    /// published ones listed newest first, retired ones opened but not listed.
+    #[test]
+    fn several_keys_are_served_and_accepted_at_once() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = |name: &str| root.path().join(name);
+        generate(&dir("current"), Some(1)).unwrap();
+        generate(&dir("next"), Some(2)).unwrap();
+        generate(&dir("retired"), Some(3)).unwrap();
+        generate(&dir("clash"), Some(1)).unwrap();
+        // The seedless (raw-key) path for one of them.
+        fs::remove_file(dir("retired").join(SEED_FILE)).unwrap();
+        let gateway =
+            Gateway::load_keys(&[dir("next"), dir("current")], &[dir("retired")]).unwrap();
+        let published = KeyConfigs::parse(gateway.key_configs()).unwrap();
+        let ids: Vec<u8> = published.configs().iter().map(KeyConfig::key_id).collect();
+        assert_eq!(
+            ids,
+            [2, 1],
+            "newest first; the retired key is not published"
+        );
+        assert_eq!(
+            published.current().key_id(),
+            2,
+            "clients seal to the next key"
+        );
+        assert_eq!(gateway.key_ids(), [2, 1, 3]);
+        for name in ["current", "next", "retired"] {
+            let pinned = KeyConfigs::parse(&fs::read(dir(name).join(KEYS_FILE)).unwrap()).unwrap();
+            let sealed = hush_core::ohttp::encapsulate(&pinned, b"report").unwrap();
+            let (opened, handle) = gateway.open_request(&sealed.request).unwrap();
+            assert_eq!(opened, b"report", "{name}");
+            let answer = seal_response(handle, b"ok").unwrap();
+            assert_eq!(sealed.opener.open(&answer).unwrap(), b"ok", "{name}");
+        }
+        // A key id it does not hold, and two keys with one id.
+        let mut foreign = hush_core::ohttp::encapsulate(&published, b"x")
+            .unwrap()
+            .request;
+        foreign[0] = 9;
+        assert!(matches!(
+            gateway.open_request(&foreign),
+            Err(GatewayError::UnknownKeyId(9))
+        ));
+        assert!(matches!(
+            Gateway::load_keys(&[dir("current"), dir("clash")], &[]),
+            Err(GatewayError::DuplicateKeyId(1))
+        ));
+        assert!(matches!(
+            Gateway::load_keys(&[], &[dir("current")]),
+            Err(GatewayError::NoKeys)
+        ));
+        // One key directory publishes exactly the file keygen wrote.
+        let one = Gateway::load(&dir("current")).unwrap();
+        assert_eq!(
+            one.key_configs(),
+            fs::read(dir("current").join(KEYS_FILE)).unwrap()
         );
     }
 }

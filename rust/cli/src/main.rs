@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod dap;
 mod gateway;
+mod prometheus;
 mod serve;
 mod upload_client;
 
@@ -24,18 +26,25 @@ struct Cli {
 enum Command {
     /// Drive the core from a JSON Lines trace, as a browser would.
     Replay(cmd::replay::Args),
-    /// Create a collector key directory: ohttp-keys (public), gateway.key and gateway.seed (secret).
+    /// Create an OHTTP gateway key directory: ohttp-keys (public), gateway.key and gateway.seed (secret).
     Keygen(cmd::keygen::Args),
-    /// Seal stdin into one Oblivious HTTP request for the collector.
+    /// Seal stdin into one Oblivious HTTP request.
     Seal(cmd::seal::Args),
-    /// Open one Oblivious HTTP request with a collector key directory.
+    /// Open one Oblivious HTTP request with a gateway key directory.
     Open(cmd::open::Args),
     /// Show what a page visit to URL becomes (one JSON object on stdout).
     ExplainUrl(cmd::explain_url::Args),
-    /// Run the reference collector: OHTTP gateway and report store (SQLite).
+    /// Run an OHTTP gateway in front of a plain-HTTP target: the DAP leader.
     Serve(serve::Args),
-    /// Print per-day totals from a collector database as JSON.
-    Query(cmd::query::Args),
+    /// Create a development DAP deployment: the app's task configuration and
+    /// the leader's, helper's and collector's secrets.
+    DapSetup(dap::setup::Args),
+    /// Run the reference DAP leader (uploads, aggregation, collection jobs), behind `hush serve`.
+    Leader(dap::leader::Args),
+    /// Run the reference DAP helper.
+    Helper(dap::helper::Args),
+    /// Collect a batch: totals per metric from the leader and helper, as JSON lines.
+    Collect(dap::collect::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,7 +61,10 @@ fn main() -> ExitCode {
         Command::Open(args) => cmd::open::run(args),
         Command::ExplainUrl(args) => cmd::explain_url::run(args),
         Command::Serve(args) => serve::run(args),
-        Command::Query(args) => cmd::query::run(args),
+        Command::DapSetup(args) => dap::setup::run(args),
+        Command::Leader(args) => dap::leader::run(args),
+        Command::Helper(args) => dap::helper::run(args),
+        Command::Collect(args) => dap::collect::run(args),
     };
     match result {
         Ok(code) => code,

@@ -21,19 +21,26 @@ pub struct UploadClient {
     agent: ureq::Agent,
 }
 
+/// The agent described above: also what the DAP leader and collector talk
+/// to their peers with.
+pub fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .proxy(None)
+        .user_agent(AutoHeaderValue::None)
+        .accept(AutoHeaderValue::None)
+        .accept_encoding(AutoHeaderValue::None)
+        .build()
+        .into()
+}
+
 impl UploadClient {
     pub fn new(timeout: Duration) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .proxy(None)
-            .user_agent(AutoHeaderValue::None)
-            .accept(AutoHeaderValue::None)
-            .accept_encoding(AutoHeaderValue::None)
-            .build()
-            .into();
-        Self { agent }
+        Self {
+            agent: agent(timeout),
+        }
     }
 
     /// Performs one upload task. Never fails: anything that is not an HTTP

@@ -23,7 +23,7 @@ fn allow_listed_domain() {
     let v = explain("https://news.bbc.co.uk/sport/football?id=1#top");
     assert_eq!(
         v,
-        serde_json::json!({"registrable_domain": "bbc.co.uk", "reported": "bbc.co.uk", "reason": "allow_listed"})
+        serde_json::json!({"registrable_domain": "bbc.co.uk", "reported": "bbc.com", "reason": "allow_listed"})
     );
 }
 

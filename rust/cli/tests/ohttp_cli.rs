@@ -31,11 +31,25 @@ fn keygen(dir: &Path) -> u8 {
     keys[2] // after the 2-byte length prefix
 }
 
+/// The inner request `seal` makes without `--raw`: a DAP upload.
+const UPLOAD_URL: &str =
+    "https://leader.example/dap/tasks/8BY0RzZMzxvA46_8ymhzycOB9krN-QIGYvg_RsByGec/reports";
+const UPLOAD_ARGS: [&str; 6] = [
+    "--url",
+    UPLOAD_URL,
+    "--method",
+    "PUT",
+    "--content-type",
+    "application/dap-report",
+];
+
 fn seal(keys_dir: &Path, raw: bool, stdin: &[u8]) -> Vec<u8> {
     let keys = keys_dir.join("ohttp-keys");
     let mut args = vec!["seal", "--keys", keys.to_str().unwrap()];
     if raw {
         args.push("--raw");
+    } else {
+        args.extend(UPLOAD_ARGS);
     }
     let out = hush(&args, stdin);
     assert!(
@@ -238,32 +252,47 @@ fn seal_then_open_returns_the_content() {
 }
 
 #[test]
-fn seal_without_raw_is_a_post_to_the_report_path() {
+fn seal_with_a_url_is_a_request_to_that_url() {
     let dir = tempfile::tempdir().unwrap();
     keygen(dir.path());
-    let out = open(dir.path(), true, &seal(dir.path(), false, b"{}"));
+    let out = open(dir.path(), true, &seal(dir.path(), false, b"report"));
     assert!(out.status.success());
     let expected = bhttp::encode_request(
-        "POST",
+        "PUT",
         "https",
-        "collector.invalid",
-        "/report",
-        &[],
-        b"{}",
+        "leader.example",
+        &UPLOAD_URL["https://leader.example".len()..],
+        &[("content-type", "application/dap-report")],
+        b"report",
         0,
     );
     assert_eq!(out.stdout, expected);
+    // The defaults: POST, no content type, the path `/` of a bare origin.
+    let keys = dir.path().join("ohttp-keys");
+    let keys = keys.to_str().unwrap();
+    let plain = hush(&["seal", "--keys", keys, "--url", "http://t.example"], b"x");
+    assert!(plain.status.success());
+    let out = open(dir.path(), true, &plain.stdout);
+    let expected = bhttp::encode_request("POST", "http", "t.example", "/", &[], b"x", 0);
+    assert_eq!(out.stdout, expected);
+    // Neither a URL nor --raw: nothing to seal it as.
+    let out = hush(&["seal", "--keys", keys], b"x");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--url"));
+    let out = hush(&["seal", "--keys", keys, "--url", "leader.example/x"], b"x");
+    assert_clean_failure(&out, "expected scheme://authority/path");
 }
 
 /// A padded Binary HTTP message sealed with `--raw` opens to the whole
 /// message with `--raw`, and to its content without.
 fn assert_raw_round_trip(dir: &Path) {
     let message = bhttp::encode_request(
-        "POST",
+        "PUT",
         "https",
-        "collector.invalid",
-        "/report",
-        &[("content-type", "application/json")],
+        "leader.example",
+        "/dap/tasks/x/reports",
+        &[("content-type", "application/dap-report")],
         b"{\"n\":1}",
         512,
     );
@@ -297,7 +326,7 @@ fn open_refuses_a_request_for_another_key_id() {
         id_b = keygen(b.path());
     }
     let sealed = seal(a.path(), false, b"report");
-    let message = format!("key id {id_a}, this gateway holds key id {id_b}");
+    let message = format!("key id {id_a}, which this gateway does not hold");
     assert_clean_failure(&open(b.path(), false, &sealed), &message);
     assert_clean_failure(&open(b.path(), true, &sealed), &message);
 }
@@ -363,7 +392,7 @@ fn seal_refuses_a_bad_key_file() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("ohttp-keys");
     std::fs::write(&keys, [0, 3, 1, 0, 0x20]).unwrap();
-    let out = hush(&["seal", "--keys", keys.to_str().unwrap()], b"x");
+    let out = hush(&["seal", "--keys", keys.to_str().unwrap(), "--raw"], b"x");
     assert_clean_failure(&out, "truncated: public key needs 32 more byte(s)");
 }
 
@@ -437,7 +466,7 @@ fn open_reads_the_rfc9458_appendix_a_request_with_only_the_raw_key() {
     other_id[0] = 2;
     assert_clean_failure(
         &open(dir.path(), true, &other_id),
-        "key id 2, this gateway holds key id 1",
+        "key id 2, which this gateway does not hold",
     );
 }
 
@@ -482,7 +511,7 @@ fn seedless_open_refuses_tampering_truncation_and_other_keys() {
     // Another key id.
     let mut other_id = sealed.clone();
     other_id[0] = key_id.wrapping_add(1);
-    let message = format!("key id {}, this gateway holds key id {key_id}", other_id[0]);
+    let message = format!("key id {}, which this gateway does not hold", other_id[0]);
     assert_clean_failure(&open(dir.path(), false, &other_id), &message);
     // Another key with this key id.
     let other = tempfile::tempdir().unwrap();

@@ -1,104 +1,41 @@
-//! `hush serve` against hostile and broken input: each request gets its
-//! status, and the server keeps serving throughout.
+//! `hush serve` (in front of `hush leader`) against hostile and broken
+//! input: each request gets its status, and the gateway keeps serving
+//! throughout.
 
-mod common;
+mod dap_common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::*;
-use hush_core::ohttp::{bhttp, encapsulate, KeyConfigs, ResponseOpener};
+use dap_common::*;
+use hush_core::ohttp::{bhttp, KeyConfigs};
 
-struct Answer {
-    status: u16,
-    content_type: String,
-    body: Vec<u8>,
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .proxy(None)
-        .build()
-        .into()
-}
-
-fn send(method: &str, url: &str, content_type: Option<&str>, body: &[u8]) -> Answer {
-    let agent = agent();
-    let result = match method {
-        "GET" => agent.get(url).call(),
-        "PUT" => {
-            let mut r = agent.put(url);
-            if let Some(ct) = content_type {
-                r = r.header("content-type", ct);
-            }
-            r.send(body)
-        }
-        _ => {
-            let mut r = agent.post(url);
-            if let Some(ct) = content_type {
-                r = r.header("content-type", ct);
-            }
-            r.send(body)
-        }
-    };
-    let mut response = result.expect("an HTTP answer");
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    Answer {
-        status: response.status().as_u16(),
-        content_type,
-        body: response.body_mut().read_to_vec().unwrap(),
-    }
-}
-
-/// A sealed `POST /report` with `json` inside, as the core's client builds it.
-fn sealed(keys: &KeyConfigs, method: &str, path: &str, json: &[u8]) -> (Vec<u8>, ResponseOpener) {
-    let message = bhttp::encode_request(
+/// The leader's upload path of `report`'s task, as the Binary HTTP request
+/// a device seals, with another method, path, content type or body.
+fn inner(method: &str, path: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+    bhttp::encode_request(
         method,
         "https",
-        "collector.invalid",
+        "leader.example",
         path,
-        &[("content-type", "application/json")],
-        json,
-        4096,
-    );
-    let e = encapsulate(keys, &message).unwrap();
-    (e.request, e.opener)
-}
-
-fn report(id: &str, metrics: &str) -> Vec<u8> {
-    let day = start();
-    format!(
-        r#"{{"format":"hush-report/1","schema_version":1,"report_id":"{id}","day":"{day}","environment":{{"app_version":"14.2","android_api":34,"language":"en"}},"metrics":{metrics}}}"#
+        &[("content-type", content_type)],
+        body,
+        0,
     )
-    .into_bytes()
-}
-
-/// The inner status of a sealed answer.
-fn inner_status(answer: &Answer, opener: &ResponseOpener) -> u16 {
-    assert_eq!(answer.status, 200);
-    assert_eq!(answer.content_type, "message/ohttp-res");
-    let inner = opener.open(&answer.body).expect("answer opens");
-    bhttp::decode_response(&inner).unwrap().status
 }
 
 #[test]
-fn every_kind_of_bad_request_gets_its_status_and_the_server_keeps_serving() {
-    let tmp = tempfile::tempdir().unwrap();
-    let keys_dir = keygen(&tmp.path().join("keys"));
-    let other_dir = keygen(&tmp.path().join("other"));
-    let db = tmp.path().join("collector.db");
-    let server = Server::start(&keys_dir, &db);
-    let base = format!("http://{}", server.addr);
-    let gateway = server.gateway_url();
-    let published = std::fs::read(keys_dir.join("ohttp-keys")).unwrap();
-    let keys = KeyConfigs::parse(&published).unwrap();
+fn every_kind_of_bad_request_gets_its_status_and_the_gateway_keeps_serving() {
+    let c = Cluster::new(1, Mode::Pass);
+    let leader = c.leader();
+    let dep = &c.dep;
+    let other_dir = keygen(&c.file("other"));
+    let gw = leader.gateway.as_ref().unwrap().addr;
+    let base = format!("http://{gw}");
+    let gateway = format!("{base}/gateway");
+    let published = std::fs::read(dep.client_keys()).unwrap();
+    let keys = &dep.ohttp_keys;
     let other = KeyConfigs::parse(&std::fs::read(other_dir.join("ohttp-keys")).unwrap()).unwrap();
     let req = Some("message/ohttp-req");
 
@@ -123,20 +60,26 @@ fn every_kind_of_bad_request_gets_its_status_and_the_server_keeps_serving() {
     );
     assert_eq!(send("POST", &format!("{base}/"), req, b"x").status, 404);
 
-    // Outer errors.
-    let (good, opener) = sealed(
-        &keys,
-        "POST",
-        "/report",
-        &report(&"a".repeat(32), r#"{"tabs.opened":{"counter":2}}"#),
+    // The good report is the day's largest, the page domains: the gateway
+    // takes it with room to spare (its limit is 128 KiB).
+    let reports = dep.device_reports(&start(), &[]);
+    let largest = reports.iter().max_by_key(|r| r.body.len()).unwrap();
+    assert_eq!(
+        largest.task_id,
+        dep.config.task("page.domain").unwrap().task_id
     );
+    let (good, opener) = sealed_upload(dep, keys, largest);
+    assert!(good.len() * 2 <= 128 * 1024, "{} bytes", good.len());
+
+    // Outer errors.
     assert_eq!(
         send("POST", &gateway, Some("application/json"), &good).status,
         415
     );
     assert_eq!(send("POST", &gateway, None, &good).status, 415);
+    let ohttp = [("content-type", "message/ohttp-req")];
     assert_eq!(
-        send("POST", &gateway, req, &vec![0u8; 65 * 1024]).status,
+        declared_only(gw, "POST", "/gateway", &ohttp, 128 * 1024 + 1).0,
         413
     );
     assert_eq!(send("POST", &gateway, req, b"").status, 400);
@@ -155,8 +98,8 @@ fn every_kind_of_bad_request_gets_its_status_and_the_server_keeps_serving() {
         (a.status, a.content_type.as_str()),
         (400, "application/problem+json")
     );
-    // Another collector's key (RFC 9458 §5.3 problem, whatever its key id).
-    let (foreign, _) = sealed(&other, "POST", "/report", &report(&"b".repeat(32), "{}"));
+    // Another gateway's key (RFC 9458 §5.3 problem, whatever its key id).
+    let (foreign, _) = sealed_upload(dep, &other, largest);
     let a = send("POST", &gateway, req, &foreign);
     assert_eq!(
         (a.status, a.content_type.as_str()),
@@ -180,62 +123,57 @@ fn every_kind_of_bad_request_gets_its_status_and_the_server_keeps_serving() {
         inner_status(&send("POST", &gateway, req, &good), &opener),
         200
     );
-    // So is the same report id sealed afresh (a client re-sealing after a crash).
-    let (again, opener2) = sealed(
-        &keys,
-        "POST",
-        "/report",
-        &report(&"a".repeat(32), r#"{"tabs.opened":{"counter":2}}"#),
-    );
+    // So is the same report sealed afresh (a client re-sealing after a crash).
+    let (again, opener2) = sealed_upload(dep, keys, largest);
     assert_eq!(
         inner_status(&send("POST", &gateway, req, &again), &opener2),
         200
     );
 
     // Inner errors come back sealed.
-    let inner_cases: &[(&str, &str, Vec<u8>, u16)] = &[
-        ("GET", "/report", report(&"c".repeat(32), "{}"), 405),
-        ("POST", "/elsewhere", report(&"c".repeat(32), "{}"), 404),
-        ("POST", "/report", b"{not json".to_vec(), 400),
+    let tabs = dep.report_of(&reports, "tabs.opened");
+    let path = format!("/dap/tasks/{}/reports", tabs.task_id);
+    let dap = "application/dap-report";
+    let unknown = format!(
+        "/dap/tasks/{}/reports",
+        janus_messages::TaskId::from([7; 32])
+    );
+    let leak = b"https://leak.example/CANARY-LEAK".to_vec();
+    let inner_cases: &[(&str, Vec<u8>, u16)] = &[
+        ("GET", inner("GET", &path, dap, &tabs.body), 405),
         (
-            "POST",
-            "/report",
-            report(&"c".repeat(32), r#"{"no.such.metric":{"counter":1}}"#),
+            "elsewhere",
+            inner("PUT", "/elsewhere", dap, &tabs.body),
+            404,
+        ),
+        ("not a report", inner("PUT", &path, dap, &leak), 400),
+        ("unknown task", inner("PUT", &unknown, dap, &tabs.body), 400),
+        (
+            "wrong type",
+            inner("PUT", &path, "application/json", &tabs.body),
             400,
         ),
         (
-            "POST",
-            "/report",
-            report(
-                &"c".repeat(32),
-                r#"{"settings.switched":{"labeled_counter":{"https://leak.example/":1}}}"#,
+            "malformed id",
+            inner("PUT", "/dap/tasks/leak/reports", dap, &tabs.body),
+            400,
+        ),
+        (
+            "another task's report",
+            inner(
+                "PUT",
+                &path,
+                dap,
+                &dep.report_of(&reports, "bookmarks.added").body,
             ),
             400,
         ),
-        (
-            "POST",
-            "/report",
-            report(
-                &"c".repeat(32),
-                r#"{"page.domain":{"domain":{"leak.example":1}}}"#,
-            ),
-            400,
-        ),
-        ("POST", "/report", report("not-hex", "{}"), 400),
-        (
-            "POST",
-            "/report",
-            String::from_utf8(report(&"c".repeat(32), "{}"))
-                .unwrap()
-                .replace("\"schema_version\":1", "\"schema_version\":2")
-                .into_bytes(),
-            400,
-        ),
+        ("not binary http", b"\x05leak.example".to_vec(), 400),
     ];
-    for (i, (method, path, json, want)) in inner_cases.iter().enumerate() {
-        let (bytes, opener) = sealed(&keys, method, path, json);
+    for (name, message, want) in inner_cases {
+        let (bytes, opener) = sealed_inner(keys, message);
         let got = inner_status(&send("POST", &gateway, req, &bytes), &opener);
-        assert_eq!(got, *want, "inner case {i}");
+        assert_eq!(got, *want, "inner case {name}");
     }
 
     // Raw-socket abuse: not HTTP at all, a truncated body, a lying length.
@@ -245,7 +183,7 @@ fn every_kind_of_bad_request_gets_its_status_and_the_server_keeps_serving() {
         b"POST /gateway HTTP/1.1\r\nhost: x\r\ncontent-length: 99999999999999999999999\r\n\r\n",
         b"GET /ohttp-keys HTTP/1.1\r\nhost: x\r\nx: \xff\xfe\r\n\r\n",
     ] {
-        let mut s = TcpStream::connect(server.addr).unwrap();
+        let mut s = TcpStream::connect(gw).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         s.write_all(raw).unwrap();
         s.shutdown(std::net::Shutdown::Write).unwrap();
@@ -258,55 +196,47 @@ fn every_kind_of_bad_request_gets_its_status_and_the_server_keeps_serving() {
         send("GET", &format!("{base}/ohttp-keys"), None, b"").status,
         200
     );
-    let q = query(&db, 1);
-    assert_eq!(total_reports(&q), 1, "{q}");
-    assert_eq!(day(&q, &start())["metrics"]["tabs.opened"]["sum"], 2);
-    let (status, stderr) = server.stop();
+    let accepted = c.accepted();
+    assert_eq!(accepted_total(&accepted), 1, "{accepted:?}");
+    assert_eq!(accepted[&start()]["page.domain"], 1);
+    // Nothing from any request reached either log (`stop` checks the
+    // gateway's is its counters line alone).
+    let (status, stderr) = leader.stop();
+    let gateway_log = std::fs::read_to_string(c.file("leader.log.gateway")).unwrap();
     assert!(status.success(), "{stderr}");
     assert!(
         stderr.contains("1 reports stored, 2 duplicates"),
         "{stderr}"
     );
-    // Nothing from any request reached the log.
-    for needle in ["leak", "garbage", "not http", "127.0.0.1"] {
-        assert!(!stderr.contains(needle), "{needle} in {stderr}");
+    for log in [&stderr, &gateway_log] {
+        for needle in ["leak", "canary", "garbage", "not http", "127.0.0.1"] {
+            assert!(!log.to_lowercase().contains(needle), "{needle} in {log}");
+        }
     }
 }
 
 #[test]
 fn even_rust_log_trace_prints_no_key_material_or_report_content() {
-    let tmp = tempfile::tempdir().unwrap();
-    let keys = keygen(&tmp.path().join("keys"));
-    let db = tmp.path().join("c.db");
+    let c = Cluster::new(1, Mode::Pass);
+    let leader = c.leader_with(LeaderOptions {
+        gateway: false,
+        ..LeaderOptions::default()
+    });
+    let keys = c.dep.path("leader/ohttp");
     let mut child = std::process::Command::new(HUSH)
         .env("RUST_LOG", "trace")
         .args(["serve", "--key"])
         .arg(&keys)
-        .arg("--db")
-        .arg(&db)
+        .args(["--target-url", &format!("http://{}/", leader.addr)])
         .args(["--listen", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
-    let published = KeyConfigs::parse(&std::fs::read(keys.join("ohttp-keys")).unwrap()).unwrap();
-    let (bytes, opener) = sealed(
-        &published,
-        "POST",
-        "/report",
-        &report(&"d".repeat(32), r#"{"tabs.opened":{"counter":4}}"#),
-    );
+    let (addr, _) = listening_lines(&mut child, false, Duration::from_secs(60)).unwrap();
+    let reports = c.dep.device_reports(&start(), &[]);
+    let report = c.dep.report_of(&reports, "tabs.opened");
+    let (bytes, opener) = sealed_upload(&c.dep, &c.dep.ohttp_keys, report);
     let answer = send(
         "POST",
         &format!("http://{addr}/gateway"),
@@ -323,16 +253,24 @@ fn even_rust_log_trace_prints_no_key_material_or_report_content() {
         .unwrap()
         .read_to_string(&mut stderr)
         .unwrap();
+    assert!(stderr.contains("1 accepted"), "{stderr}");
     let secret = std::fs::read_to_string(keys.join("gateway.key")).unwrap();
     let seed = std::fs::read_to_string(keys.join("gateway.seed")).unwrap();
+    let report_id: String = report
+        .report_id
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     for needle in [
         "TRACE",
         "okm",
         "prk",
         secret.trim(),
         seed.trim(),
-        "tabs.opened",
-        "dddddddd",
+        &report.task_id.to_string(),
+        &report_id,
+        "leader.example",
+        "dap-report",
     ] {
         assert!(!stderr.contains(needle), "{needle:?} in {stderr}");
     }
@@ -343,31 +281,36 @@ fn serve_exits_cleanly_on_sigterm_and_sigint() {
     let tmp = tempfile::tempdir().unwrap();
     let keys = keygen(&tmp.path().join("keys"));
     for sig in ["TERM", "INT"] {
-        let db = tmp.path().join(format!("{sig}.db"));
         let mut child = std::process::Command::new(HUSH)
             .args(["serve", "--key"])
             .arg(&keys)
-            .arg("--db")
-            .arg(&db)
+            .args([
+                "--target-url",
+                &format!("http://127.0.0.1:{}/", free_port()),
+            ])
             .args(["--listen", "127.0.0.1:0"])
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
-            &mut line,
-        )
-        .unwrap();
-        assert!(line.starts_with("listening on 127.0.0.1:"), "{line}");
+        let (addr, _) = listening_lines(&mut child, false, Duration::from_secs(60)).unwrap();
         // An idle keep-alive connection must not hold shutdown up forever.
-        let idle = TcpStream::connect(line.trim().strip_prefix("listening on ").unwrap()).unwrap();
+        let idle = TcpStream::connect(addr).unwrap();
         signal(&child, sig);
         let status = wait_bounded(&mut child, Duration::from_secs(8));
         assert!(status.success(), "{sig}: {status}");
         drop(idle);
-        assert_eq!(total_reports(&query(&db, 1)), 0);
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert_eq!(
+            stderr,
+            "hush serve: stopped; 0 accepted, 0 refused, 0 target errors, 0 target unreachable, 0 key problems, 0 malformed\n"
+        );
     }
 }
 
@@ -383,35 +326,42 @@ fn serve_refuses_bad_setup_with_one_clear_line() {
             .unwrap()
     };
     let k = keys.to_str().unwrap();
-    let db = tmp.path().join("c.db");
-    let db = db.to_str().unwrap();
-    let out = run(&[
-        "--key",
-        "/nonexistent",
-        "--db",
-        db,
-        "--listen",
-        "127.0.0.1:0",
-    ]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("ohttp-keys"));
-    let bad_schema = tmp.path().join("bad.toml");
-    std::fs::write(&bad_schema, "not toml [").unwrap();
-    let out = run(&[
-        "--key",
-        k,
-        "--db",
-        db,
-        "--listen",
-        "127.0.0.1:0",
-        "--schema",
-        bad_schema.to_str().unwrap(),
-    ]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml"));
+    let target = ["--target-url", "http://127.0.0.1:9/"];
+    let listen = ["--listen", "127.0.0.1:0"];
+    let refused = |args: &[&str], says: &str| {
+        let out = run(args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    };
+    refused(
+        &[&["--key", "/nonexistent"][..], &target, &listen].concat(),
+        "ohttp-keys",
+    );
+    refused(&[&["--key", k][..], &listen].concat(), "--target-url");
+    for bad in [
+        "https://127.0.0.1:9/",
+        "127.0.0.1:9",
+        "http://u@127.0.0.1:9/",
+    ] {
+        refused(
+            &[&["--key", k, "--target-url", bad][..], &listen].concat(),
+            "expected http://host:port",
+        );
+    }
+    refused(&[&target[..], &listen].concat(), "--key DIR is required");
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = busy.local_addr().unwrap().to_string();
-    let out = run(&["--key", k, "--db", db, "--listen", &addr]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen"));
+    refused(
+        &[
+            "--key",
+            k,
+            "--target-url",
+            "http://127.0.0.1:9/",
+            "--listen",
+            &addr,
+        ],
+        "cannot listen",
+    );
 }

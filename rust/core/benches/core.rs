@@ -11,7 +11,7 @@ use hush_core::anonymize::Environment;
 use hush_core::clock::SystemClock;
 use hush_core::ohttp::KeyConfigs;
 use hush_core::schema::MetricKind;
-use hush_core::seal::Endpoints;
+use hush_core::seal::{EndpointRules, Endpoints, Route};
 use hush_core::{Config, Hush};
 
 const RFC_KEYS_HEX: &str =
@@ -24,11 +24,39 @@ fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
+/// A task configuration for the shipped schema; the aggregators' keys are
+/// placeholders (nothing is opened in a bench).
+fn tasks() -> Vec<u8> {
+    let plan = hush_core::dap::Plan::new(
+        &hush_core::schema::Schema::default_browser(),
+        hush_core::anonymize::Anonymizer::shipped(),
+    )
+    .unwrap();
+    hush_core::dap::TaskConfig::for_plan_x25519(
+        &plan,
+        "https://leader.invalid/",
+        "https://helper.invalid/",
+        &[9; 32],
+        &[10; 32],
+        86_400,
+        100,
+    )
+    .unwrap()
+    .to_json()
+    .into_bytes()
+}
+
 fn open(dir: &std::path::Path) -> Hush {
     let env = Environment::coarse("14.2.7", 34, "en-US").unwrap();
-    let endpoints = Endpoints::new("https://collector.invalid/gateway", None).unwrap();
+    // Never contacted: the benchmark uploads nothing.
+    let endpoints = Endpoints::new(
+        "https://c.invalid/g",
+        Route::DirectToCollector,
+        EndpointRules::Release,
+    )
+    .unwrap();
     let keys = KeyConfigs::parse(&hex(RFC_KEYS_HEX)).unwrap();
-    let mut c = Config::new(dir.to_path_buf(), keys, endpoints, env);
+    let mut c = Config::new(dir.to_path_buf(), keys, endpoints, tasks(), env);
     // The real clock: every recording call reads it to find its window.
     c.clock = Arc::new(SystemClock);
     c.collection_enabled = Some(true);

@@ -7,31 +7,40 @@ use std::sync::Arc;
 
 use crate::anonymize::{Anonymizer, Environment, PageOutcome, SearchOutcome};
 use crate::clock::{Clock, UtcDay};
+use crate::dap::{DapClient, Plan, PlanError, TaskConfig, TaskConfigError};
 use crate::history::{self, SentOutcome, SentRecord};
 use crate::ohttp::{KeyConfigs, SealError};
 use crate::random;
 use crate::report::Report;
 use crate::schema::{MetricId, MetricKind, Schema};
-use crate::seal::{Endpoints, ReportSealer};
+use crate::seal::{DaySealError, DaySealer, Endpoints};
 use crate::store::outbox::{Outbox, OutboxLimits, PendingMeta};
 use crate::store::state_file::{self, Loaded, StateData};
 use crate::store::state_writer::{StateWrite, StateWriter};
 use crate::store::{Fs, RealFs};
 use crate::tabs::{CountPermit, Gate, NormalTab, TabError, TabId, Tabs};
-use crate::upload::policy::{self, Decision, Outcome};
-use crate::upload::{
-    UploadPolicy, UploadRequest, UploadResult, UploadTask, Verdict, OHTTP_REQUEST_TYPE,
-};
+use crate::upload::flow::{Effects, Uploads};
+use crate::upload::{UploadPolicy, UploadResult, UploadTask, Verdict};
 use crate::window::{ErrorKind, Window};
 
 /// Closed windows kept in memory while the disk refuses them (P12).
 const MAX_CLOSED_IN_MEMORY: usize = 8;
 
-/// Uploads start at a random time in this range after a window closes (P7).
+/// Days the app did not run at all still get their zero-valued reports
+/// (P9), up to this many before the day it runs again.
+const MAX_IDLE_DAYS: i64 = 7;
+
+/// When a sealed report may first be sent (P7): each report draws its own
+/// time, uniform in `[min_ms, max_ms]` after it was sealed (its day closed
+/// at most `max_ms` before). A report sealed late (the app was not running
+/// when its day closed) draws in `[min_ms, late_max_ms]` after it was sealed
+/// instead, so its send time is spread over the following day rather than
+/// tied to the app's next start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UploadDelay {
     pub min_ms: i64,
     pub max_ms: i64,
+    pub late_max_ms: i64,
 }
 
 impl Default for UploadDelay {
@@ -39,7 +48,23 @@ impl Default for UploadDelay {
         Self {
             min_ms: 10 * 60_000,
             max_ms: 6 * 3_600_000,
+            late_max_ms: 24 * 3_600_000,
         }
+    }
+}
+
+impl UploadDelay {
+    /// A send time for a report of a day that ended at `day_end_ms`, sealed
+    /// at `now_ms`.
+    pub fn draw(&self, day_end_ms: i64, now_ms: i64) -> i64 {
+        let late = now_ms > day_end_ms.saturating_add(self.max_ms);
+        let (from, max) = if late {
+            (now_ms, self.late_max_ms)
+        } else {
+            (day_end_ms.max(now_ms), self.max_ms)
+        };
+        let span = (max - self.min_ms).max(0) as u64;
+        from.saturating_add(self.min_ms.max(0) + random::below(span + 1) as i64)
     }
 }
 
@@ -49,9 +74,12 @@ pub struct Config {
     pub schema: Schema,
     /// Already coarse (P8): see [`Environment::coarse`].
     pub environment: Environment,
-    /// The collector's pinned `application/ohttp-keys`.
+    /// The leader gateway's pinned `application/ohttp-keys`.
     pub keys: KeyConfigs,
     pub endpoints: Endpoints,
+    /// The pinned DAP task configuration (JSON, [`TaskConfig`]): one task per
+    /// metric of `schema`, checked against it when Hush opens.
+    pub tasks: Vec<u8>,
     /// The user's choice as the app saved it (P3). `None`: not given yet, so
     /// nothing is recorded, and nothing from an earlier consented run is
     /// deleted either, until the app passes the choice.
@@ -70,6 +98,7 @@ impl Config {
         data_dir: PathBuf,
         keys: KeyConfigs,
         endpoints: Endpoints,
+        tasks: Vec<u8>,
         environment: Environment,
     ) -> Self {
         Self {
@@ -78,6 +107,7 @@ impl Config {
             environment,
             keys,
             endpoints,
+            tasks,
             collection_enabled: None,
             enhanced_incognito: true,
             limits: OutboxLimits::default(),
@@ -113,13 +143,20 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("sealing a report failed: {0}")]
     Seal(#[from] SealError),
+    #[error("sealing a report failed: {0}")]
+    Day(#[from] DaySealError),
+    /// The app's configuration is wrong (a build defect, not a disk fault).
+    #[error(transparent)]
+    Tasks(#[from] TaskConfigError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
 }
 
 pub struct Hush {
     schema: Schema,
     environment: Environment,
     anonymizer: &'static Anonymizer,
-    sealer: ReportSealer,
+    sealer: DaySealer,
     tabs: Tabs,
     collection_enabled: bool,
     enhanced_incognito: bool,
@@ -134,6 +171,8 @@ pub struct Hush {
     in_flight: Vec<(String, Vec<u8>)>,
     /// Start times of recent uploads, for the hourly quota.
     recent_starts: Vec<i64>,
+    /// No upload starts before this (the random gap after the last, P7).
+    spacing_until: i64,
     clock: Arc<dyn Clock>,
     fs: Arc<dyn Fs>,
     data_dir: PathBuf,
@@ -154,6 +193,7 @@ impl Hush {
             environment,
             keys,
             endpoints,
+            tasks,
             collection_enabled,
             enhanced_incognito,
             limits,
@@ -162,6 +202,9 @@ impl Hush {
             clock,
             fs,
         } = config;
+        let plan = Plan::new(&schema, Anonymizer::shipped())?;
+        let tasks = TaskConfig::parse(&tasks, &plan, endpoints.rules())?;
+        let sealer = DaySealer::new(DapClient::new(plan, tasks), keys, endpoints);
         fs.create_dir_all(&data_dir)?;
         let now = clock.now_ms();
         let today = UtcDay::of_ms(now);
@@ -171,6 +214,7 @@ impl Hush {
             Loaded::Corrupt => (None, true),
             Loaded::Loaded(data) => (Some(*data), false),
         };
+        let spacing_until = loaded.as_ref().map_or(0, |d| d.upload_spacing_until);
         let (window, metas, sent, upload_starts, corrupt) = match loaded {
             None => (
                 Window::new(&schema, today),
@@ -197,23 +241,10 @@ impl Hush {
             fs.as_ref(),
             &data_dir,
             metas,
-            || now + jitter(delay),
+            || delay.draw(now, now),
             limits,
         )?;
-        // A crash after a window was sealed but before the checkpoint forgot
-        // it: the sealed copy is the fuller one (it holds events recorded
-        // after the checkpoint), so keep it and do not seal the window again.
-        let already_sealed = outbox
-            .entries()
-            .iter()
-            .any(|m| m.id == window.report_id().hex());
-        let window = if already_sealed {
-            Window::new(&schema, today)
-        } else {
-            window
-        };
         let writer = StateWriter::new(Arc::clone(&fs), data_dir.clone());
-        let sealer = ReportSealer::new(keys, endpoints, &schema);
         let mut hush = Self {
             schema,
             environment,
@@ -230,6 +261,7 @@ impl Hush {
             sent,
             in_flight: Vec::new(),
             recent_starts: upload_starts,
+            spacing_until,
             clock,
             fs,
             data_dir,
@@ -298,6 +330,7 @@ impl Hush {
         self.in_flight.clear();
         self.sent.clear();
         self.recent_starts.clear();
+        self.spacing_until = 0;
         self.changes += 1;
         let (fs, dir, outbox) = (self.fs.as_ref(), &self.data_dir, &mut self.outbox);
         self.writer.wipe(self.changes, || {
@@ -548,23 +581,34 @@ impl Hush {
         }
     }
 
-    /// Closes the open window when its day is over. A clock that went back
-    /// keeps the open window: windows only move forward.
+    /// Closes the open window when its day is over, idle or not, and opens a
+    /// zero-valued window for each day in between that the app did not run
+    /// (at most [`MAX_IDLE_DAYS`]): every day of collection produces its
+    /// reports, so a report's existence does not say the user browsed (P9).
+    /// A clock that went back keeps the open window: windows only move
+    /// forward.
     fn roll(&mut self, now_ms: i64) {
         let today = UtcDay::of_ms(now_ms);
         if today <= self.window.day() {
             return;
         }
+        let first_idle = UtcDay(self.window.day().0 + 1).max(UtcDay(today.0 - MAX_IDLE_DAYS));
         let old = std::mem::replace(&mut self.window, Window::new(&self.schema, today));
-        let report_is_empty = old.to_report(&self.schema, &self.environment).is_empty();
-        if !report_is_empty {
-            self.closed.push(old);
-            if self.closed.len() > MAX_CLOSED_IN_MEMORY {
-                self.closed.remove(0);
-                self.window.count_dropped_reports(1);
-            }
+        self.close(old);
+        for day in first_idle.0..today.0 {
+            self.close(Window::new(&self.schema, UtcDay(day)));
         }
         self.changes += 1;
+    }
+
+    fn close(&mut self, window: Window) {
+        self.closed.push(window);
+        if self.closed.len() > MAX_CLOSED_IN_MEMORY {
+            // A lost day is one lost report per task.
+            self.closed.remove(0);
+            let reports = self.sealer.dap().plan().tasks().len() as u64;
+            self.window.count_dropped_reports(reports);
+        }
     }
 
     // ----- disk -----
@@ -595,17 +639,27 @@ impl Hush {
         let over_limits = self.outbox.trim(self.fs.as_ref())?;
         self.count_dropped_for_space(over_limits);
         while let Some(w) = self.closed.first() {
-            let report = w.to_report(&self.schema, &self.environment);
-            let sealed = self.sealer.seal(&report)?;
-            let not_before = self.clock.now_ms().max(w.day().end_ms()) + jitter(self.upload_delay);
-            let dropped = self.outbox.push(
-                self.fs.as_ref(),
-                &report.report_id,
-                &report.day,
-                &sealed,
-                not_before,
-            )?;
-            self.count_dropped_for_space(dropped);
+            let day = w.to_report(&self.schema, &self.environment);
+            let day_end = w.day().end_ms();
+            let now = self.clock.now_ms();
+            for sealed in self.sealer.seal_day(&day, self.anonymizer)? {
+                // Sealed before a crash made the checkpoint forget it: the
+                // pending copy is the fuller one; it keeps its schedule.
+                if self.outbox.contains(&sealed.id) {
+                    continue;
+                }
+                // Each report on its own random schedule (P7).
+                let not_before = self.upload_delay.draw(day_end, now);
+                let dropped = self.outbox.push(
+                    self.fs.as_ref(),
+                    &sealed.id,
+                    &day.day,
+                    &sealed.task,
+                    &sealed.body,
+                    not_before,
+                )?;
+                self.count_dropped_for_space(dropped);
+            }
             self.closed.remove(0);
             self.changes += 1;
         }
@@ -623,7 +677,13 @@ impl Hush {
         }
         self.window.count_dropped_reports(dropped.len() as u64);
         for meta in dropped {
-            history::record(&mut self.sent, &meta.day, SentOutcome::DroppedForSpace);
+            history::ended(
+                &mut self.sent,
+                &meta.day,
+                SentOutcome::DroppedForSpace,
+                meta.attempts,
+                meta.last_answer,
+            );
         }
         self.changes += 1;
     }
@@ -634,6 +694,7 @@ impl Hush {
             uploads: self.outbox.entries().to_vec(),
             sent: self.sent.clone(),
             upload_starts: self.recent_starts.clone(),
+            upload_spacing_until: self.spacing_until,
         }
     }
 
@@ -642,7 +703,7 @@ impl Hush {
         state_file::encoded_len(&self.state_data())
     }
 
-    // ----- upload -----
+    // ----- upload (the logic is in `upload/`) -----
 
     /// The next thing the platform's uploader should do. Seal closed windows
     /// first with [`Hush::checkpoint`]; this call only hands out what is due.
@@ -650,100 +711,53 @@ impl Hush {
         if !self.collection_enabled {
             return Ok(UploadTask::Done);
         }
-        loop {
-            let now = self.clock.now_ms();
-            // A start "in the future" is from before the clock was set back.
-            self.recent_starts
-                .retain(|&t| t > now - 3_600_000 && t <= now);
-            let in_flight: Vec<String> = self.in_flight.iter().map(|(id, _)| id.clone()).collect();
-            let id = match self.upload_policy.next(
-                self.outbox.entries(),
-                &in_flight,
-                &self.recent_starts,
-                now,
-            ) {
-                Decision::Done => return Ok(UploadTask::Done),
-                Decision::Wait(ms) => return Ok(UploadTask::Wait(ms)),
-                Decision::Upload(id) => id,
-            };
-            let body = self.outbox.read(self.fs.as_ref(), &id);
-            let Some((opener, request)) = body.as_deref().ok().and_then(crate::seal::split_pending)
-            else {
-                // Unreadable since it was written: drop it, count it, go on.
-                log::warn!("a pending report was unreadable; dropped");
-                self.outbox.remove(self.fs.as_ref(), &id)?;
-                self.window.count_dropped_reports(1);
-                self.changes += 1;
-                continue;
-            };
-            self.in_flight.push((id.clone(), opener.to_vec()));
-            self.recent_starts.push(now);
-            self.changes += 1;
-            return Ok(UploadTask::Upload(UploadRequest {
-                id,
-                url: self.sealer.endpoints().upload_url().to_owned(),
-                headers: vec![("content-type".to_owned(), OHTTP_REQUEST_TYPE.to_owned())],
-                body: request.to_vec(),
-            }));
-        }
+        let now = self.clock.now_ms();
+        let url = self.sealer.endpoints().upload_url().to_owned();
+        let (task, effects) = self.uploads().next(now, &url)?;
+        self.count_upload_effects(effects);
+        Ok(task)
     }
 
-    /// Takes the result of an upload task and applies the policy: delete on
-    /// delivery, back off on 5xx/408/429/transport errors, drop and count on a
-    /// refusal. A delivered or dropped report's file is deleted at once; the
-    /// retry bookkeeping is persisted by the next [`Hush::checkpoint`] (or
-    /// [`Hush::prepare_checkpoint`], so the fsync can happen outside a lock),
-    /// which the caller makes right after.
+    /// Takes the result of an upload task and applies the policy
+    /// (`upload/answer.rs`, P16): delete on the collector's sealed success,
+    /// drop and count on its sealed refusal or the RFC 9458 key problem,
+    /// keep and back off on anything else. An ended report's file is deleted
+    /// at once; the retry bookkeeping is persisted by the next
+    /// [`Hush::checkpoint`] (or [`Hush::prepare_checkpoint`], so the fsync
+    /// can happen outside a lock), which the caller makes right after.
     pub fn upload_finished(
         &mut self,
         id: &str,
         result: UploadResult,
     ) -> Result<Verdict, StoreError> {
-        let Some(pos) = self.in_flight.iter().position(|(i, _)| i == id) else {
-            // Not ours (any more): collection was switched off meanwhile.
-            return Ok(Verdict::Drop);
-        };
-        let (_, opener) = self.in_flight.swap_remove(pos);
-        let outcome = match result {
-            UploadResult::TransportError => Outcome::Retry {
-                retry_after_ms: None,
-            },
-            UploadResult::Http {
-                status,
-                body,
-                retry_after_ms,
-            } => match policy::classify_status(status) {
-                Outcome::Delivered => open_answer(&opener, &body),
-                Outcome::Retry { .. } => Outcome::Retry { retry_after_ms },
-                Outcome::Rejected => Outcome::Rejected,
-            },
-        };
         let now = self.clock.now_ms();
-        let draw = random::below(1 << 53) as f64 / (1u64 << 53) as f64;
-        let Some(meta) = self.outbox.entry_mut(id) else {
-            return Ok(Verdict::Drop);
-        };
-        let day = meta.day.clone();
-        let verdict = self.upload_policy.verdict(meta, outcome, now, draw);
-        match verdict {
-            Verdict::Delete => {
-                self.outbox.remove(self.fs.as_ref(), id)?;
-                history::record(&mut self.sent, &day, SentOutcome::Delivered);
-            }
-            Verdict::Drop => {
-                self.outbox.remove(self.fs.as_ref(), id)?;
-                if outcome == Outcome::Rejected {
-                    self.window.count_rejected_upload();
-                    history::record(&mut self.sent, &day, SentOutcome::Refused);
-                } else {
-                    self.window.count_dropped_reports(1);
-                    history::record(&mut self.sent, &day, SentOutcome::GaveUp);
-                }
-            }
-            Verdict::RetryAt(_) => {}
-        }
-        self.changes += 1;
+        let (verdict, effects) = self.uploads().finished(id, &result, now)?;
+        self.count_upload_effects(effects);
         Ok(verdict)
+    }
+
+    fn uploads(&mut self) -> Uploads<'_> {
+        Uploads {
+            policy: &self.upload_policy,
+            outbox: &mut self.outbox,
+            fs: self.fs.as_ref(),
+            in_flight: &mut self.in_flight,
+            recent_starts: &mut self.recent_starts,
+            spacing_until: &mut self.spacing_until,
+            sent: &mut self.sent,
+        }
+    }
+
+    fn count_upload_effects(&mut self, effects: Effects) {
+        if effects.dropped > 0 {
+            self.window.count_dropped_reports(effects.dropped);
+        }
+        for _ in 0..effects.rejected {
+            self.window.count_rejected_upload();
+        }
+        if effects.changed {
+            self.changes += 1;
+        }
     }
 
     // ----- transparency (P13) -----
@@ -767,6 +781,21 @@ impl Hush {
         &self.sent
     }
 
+    /// Every sealed report waiting to be sent: its day, what it holds and
+    /// where its delivery stands, in plain words (P13).
+    pub fn pending_uploads(&self) -> Vec<crate::transparency::PendingUpload> {
+        let in_flight: Vec<&str> = self.in_flight.iter().map(|(id, _)| id.as_str()).collect();
+        crate::transparency::pending_uploads(
+            self.outbox.entries(),
+            &in_flight,
+            self.sealer.dap().plan(),
+            |metric| {
+                let id = self.schema.id(metric)?;
+                Some(self.schema.def(id).description.clone())
+            },
+        )
+    }
+
     pub fn outbox(&self) -> &Outbox {
         &self.outbox
     }
@@ -774,27 +803,4 @@ impl Hush {
     pub fn schema(&self) -> &Schema {
         &self.schema
     }
-}
-
-/// Opens the collector's sealed answer and reads its inner status. An answer
-/// that does not open is treated as a failure to retry: the report is kept.
-fn open_answer(opener: &[u8], body: &[u8]) -> Outcome {
-    let inner = crate::ohttp::ResponseOpener::from_bytes(opener)
-        .ok()
-        .and_then(|o| o.open(body).ok())
-        .and_then(|bytes| crate::ohttp::bhttp::decode_response(&bytes).ok());
-    match inner {
-        Some(response) => policy::classify_status(response.status),
-        None => {
-            log::warn!("collector answer did not open; will retry");
-            Outcome::Retry {
-                retry_after_ms: None,
-            }
-        }
-    }
-}
-
-fn jitter(d: UploadDelay) -> i64 {
-    let span = (d.max_ms - d.min_ms).max(0) as u64;
-    d.min_ms.max(0) + random::below(span + 1) as i64
 }

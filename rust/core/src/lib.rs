@@ -4,20 +4,22 @@
 //! gate ([`tabs`]), the metric [`schema`], on-device anonymization
 //! ([`anonymize`]), the per-day aggregates, crash-safe state, OHTTP sealing
 //! ([`ohttp`]) and the upload policy. The JNI crate and the CLI only pass calls
-//! in. The privacy contract it enforces is `shared/DESIGN.md` P1-P13.
+//! in. The privacy contract it enforces is `shared/DESIGN.md` P1-P16; [`dap`]
+//! turns each closed day into DAP reports (P14).
 
 pub mod anonymize;
 pub mod clock;
+pub mod dap;
 pub mod history;
 mod hush;
 pub mod ohttp;
-pub mod padding;
 pub mod random;
 pub mod report;
 pub mod schema;
 pub mod seal;
 pub mod store;
 pub mod tabs;
+pub mod transparency;
 pub mod upload;
 pub mod window;
 

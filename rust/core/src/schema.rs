@@ -9,6 +9,8 @@ use serde::Deserialize;
 
 use crate::clock::UtcDay;
 
+mod gate;
+
 /// The schema Hush ships for a browser.
 pub const DEFAULT_SCHEMA_TOML: &str = include_str!("../schema/browser.toml");
 
@@ -37,7 +39,8 @@ fn next_schema_tag() -> u32 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Whether a private tab may ever record a metric (DESIGN.md P2).
+/// Whether a private tab may ever record a metric (DESIGN.md P2). What an
+/// `Aggregate` metric must be (its type, its labels) is checked in `gate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Incognito {
@@ -88,6 +91,11 @@ pub struct MetricDef {
     pub incognito: Incognito,
     /// Last day on which the metric records; `None` never expires.
     pub expires: Option<UtcDay>,
+    /// The largest value one device reports for one day: of a counter, of
+    /// each label, bucket or engine. Larger values are clamped and the clamp
+    /// is counted. One less than a power of two, because the DAP validity
+    /// proof bounds a value by its number of bits (P14).
+    pub max_per_day: u64,
 }
 
 impl MetricDef {
@@ -161,6 +169,7 @@ struct RawMetric {
     labels: Option<Vec<String>>,
     buckets: Option<Vec<u64>>,
     cap_per_day: Option<u32>,
+    max_per_day: Option<u64>,
 }
 
 impl Schema {
@@ -318,7 +327,9 @@ fn parse_metric(name: String, m: RawMetric) -> Result<MetricDef, SchemaError> {
                 return Err(invalid(format!("{name}: 1 to {MAX_LABELS} labels")));
             }
             for (i, l) in labels.iter().enumerate() {
-                if !valid_name(l) {
+                // An `aggregate` metric's labels obey the stricter rule of
+                // `gate` (checked below, with its own message).
+                if m.incognito != Incognito::Aggregate && !valid_name(l) {
                     return Err(invalid(format!(
                         "{name}: label '{l}' must be 1-64 of [a-z0-9_.-]"
                     )));
@@ -357,14 +368,29 @@ fn parse_metric(name: String, m: RawMetric) -> Result<MetricDef, SchemaError> {
         }
         other => return Err(invalid(format!("{name}: unknown type '{other}'"))),
     };
-    if m.incognito == Incognito::Aggregate
-        && !matches!(
-            kind,
-            MetricKind::Counter | MetricKind::LabeledCounter { .. }
-        )
-    {
+    let max_per_day = match &kind {
+        MetricKind::Counter | MetricKind::LabeledCounter { .. } | MetricKind::SearchEngine => {
+            m.max_per_day.unwrap_or(DEFAULT_MAX_PER_DAY)
+        }
+        MetricKind::Histogram { .. } => m.max_per_day.unwrap_or(DEFAULT_MAX_PER_BUCKET),
+        MetricKind::Boolean => {
+            reject("max_per_day", m.max_per_day.is_some())?;
+            1
+        }
+        MetricKind::Domain { cap_per_day } => {
+            reject("max_per_day", m.max_per_day.is_some())?;
+            u64::from(*cap_per_day)
+        }
+    };
+    if !is_bit_bound(max_per_day) {
+        let field = if matches!(kind, MetricKind::Domain { .. }) {
+            "cap_per_day"
+        } else {
+            "max_per_day"
+        };
         return Err(invalid(format!(
-            "{name}: only counters and labeled counters may be incognito = \"aggregate\""
+            "{name}: {field} must be one less than a power of two (1, 3, 7, ..., 4294967295): \
+             the DAP validity proof bounds a value by its number of bits"
         )));
     }
     let expires =
@@ -374,13 +400,26 @@ fn parse_metric(name: String, m: RawMetric) -> Result<MetricDef, SchemaError> {
                 invalid(format!("{name}: expires must be YYYY-MM-DD or \"never\""))
             })?),
         };
-    Ok(MetricDef {
+    let def = MetricDef {
         name,
         kind,
         description: m.description,
         incognito: m.incognito,
         expires,
-    })
+        max_per_day,
+    };
+    gate::check(&def)?;
+    Ok(def)
+}
+
+/// Per-day bounds when a schema declares none: 255 for a counter, a label
+/// or an engine; 1,023 page loads per histogram bucket.
+const DEFAULT_MAX_PER_DAY: u64 = 255;
+const DEFAULT_MAX_PER_BUCKET: u64 = 1_023;
+
+/// `2^k - 1` for `1 <= k <= 32`.
+fn is_bit_bound(n: u64) -> bool {
+    n >= 1 && n <= u64::from(u32::MAX) && (n + 1).is_power_of_two()
 }
 
 #[cfg(test)]
@@ -436,6 +475,11 @@ mod tests {
             ("type = \"counter\"\ndescription = \"\"\nexpires = \"tomorrow\"", "expires"),
             ("type = \"counter\"\nlabels = [\"a\"]\ndescription = \"\"\nexpires = \"never\"", "does not apply"),
             ("type = \"domain\"\ncap_per_day = 0\ndescription = \"\"\nexpires = \"never\"", "cap_per_day"),
+            ("type = \"domain\"\ncap_per_day = 2\ndescription = \"\"\nexpires = \"never\"", "power of two"),
+            ("type = \"counter\"\nmax_per_day = 100\ndescription = \"\"\nexpires = \"never\"", "power of two"),
+            ("type = \"counter\"\nmax_per_day = 0\ndescription = \"\"\nexpires = \"never\"", "power of two"),
+            ("type = \"counter\"\nmax_per_day = 8589934591\ndescription = \"\"\nexpires = \"never\"", "power of two"),
+            ("type = \"boolean\"\nmax_per_day = 1\ndescription = \"\"\nexpires = \"never\"", "does not apply"),
             ("type = \"counter\"\nincognito = \"always\"\ndescription = \"\"\nexpires = \"never\"", "incognito"),
             ("type = \"counter\"\ndescription = \"\"", "expires"),
         ];

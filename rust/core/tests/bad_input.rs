@@ -75,13 +75,14 @@ fn wrong_type_and_undeclared_label_are_errors_and_counted() {
 #[test]
 fn expired_metric_is_an_error_and_counted() {
     let t = Harness::new();
-    let mut c = t.config();
-    c.schema = Schema::from_toml(
-        "schema_version = 1\n\
+    let c = t.config_for(
+        Schema::from_toml(
+            "schema_version = 1\n\
          [metrics.old]\ntype = \"counter\"\ndescription = \"\"\nexpires = \"2026-11-20\"\n\
          [metrics.fresh]\ntype = \"counter\"\ndescription = \"\"\nexpires = \"2026-11-21\"",
-    )
-    .unwrap();
+        )
+        .unwrap(),
+    );
     let mut h = Hush::open(c).unwrap();
     let tab = h.open_tab(false).unwrap();
     let old = h.metric("old").unwrap();
@@ -135,8 +136,7 @@ fn saturating_counters_never_overflow() {
 #[test]
 fn expired_browsing_metrics_are_counted_not_raised() {
     let t = Harness::new();
-    let mut c = t.config();
-    c.schema = Schema::from_toml(
+    let c = t.config_for(Schema::from_toml(
         "schema_version = 1\n\
          [browsing]\npage_load_domain = \"page.domain\"\n\
          page_load_time = \"page.load_time_ms\"\nsearch_engine = \"search.engine\"\n\
@@ -145,7 +145,7 @@ fn expired_browsing_metrics_are_counted_not_raised() {
          buckets = [100, 1000]\nexpires = \"2026-11-20\"\n\
          [metrics.\"search.engine\"]\ntype = \"search_engine\"\ndescription = \"\"\nexpires = \"2026-11-20\"",
     )
-    .unwrap();
+    .unwrap());
     let mut h = Hush::open(c).unwrap();
     let tab = h.open_tab(false).unwrap();
     // The browser cannot stop loading pages: no error is raised, but every
@@ -166,11 +166,10 @@ fn expired_browsing_metrics_are_counted_not_raised() {
 #[test]
 fn a_metric_id_of_another_instance_is_refused_not_indexed() {
     let t = Harness::new();
-    let mut small = t.config();
-    small.schema = Schema::from_toml(
+    let small = t.config_for(Schema::from_toml(
         "schema_version = 1\n[metrics.only]\ntype = \"counter\"\ndescription = \"\"\nexpires = \"2028-01-01\"",
     )
-    .unwrap();
+    .unwrap());
     let other = Harness::new();
     let mut h = Hush::open(small).unwrap();
     let mut big = other.open();

@@ -125,11 +125,10 @@ fn a_checkpoint_for_another_schema_is_not_trusted() {
     record(&mut h, 3);
     h.checkpoint().unwrap();
     drop(h);
-    let mut c = t.config();
-    c.schema = hush_core::schema::Schema::from_toml(
+    let c = t.config_for(hush_core::schema::Schema::from_toml(
         "schema_version = 2\n[metrics.\"bookmarks.added\"]\ntype = \"counter\"\ndescription = \"\"\nexpires = \"never\"",
     )
-    .unwrap();
+    .unwrap());
     let h = Hush::open(c).unwrap();
     assert!(h.pending_report().metrics.is_empty());
     assert_eq!(h.pending_report().dropped.corrupt_state, 1);

@@ -255,3 +255,34 @@ fn constructing_in_code_is_checked_too() {
         Err(KeyConfigError::TooManySuites(20_000))
     );
 }
+
+/// Key rotation (README "Rotating the collector's key"): the pinned list is
+/// newest first and the client seals to the newest configuration it
+/// supports, skipping kinds it does not know, such as Cloudflare's
+/// X25519Kyber768Draft00 (KEM 0x0030, a 1,216-byte public key).
+#[test]
+fn seals_to_the_newest_supported_configuration() {
+    let kyber = config(9, 0x0030, &[0x42; 1216], &[AES]);
+    let next = config(2, 0x20, &[0x22; 32], &[AES, CHACHA]);
+    let current = config(1, 0x20, &PK, &[AES, CHACHA]);
+    for (configs, newest) in [
+        (vec![next.clone(), current.clone()], 2),
+        (vec![kyber.clone(), next.clone(), current.clone()], 2),
+        (vec![kyber.clone(), current.clone()], 1),
+        (vec![current.clone(), next.clone()], 1),
+    ] {
+        let keys = KeyConfigs::parse(&list(&configs)).unwrap();
+        assert_eq!(keys.current().key_id(), newest);
+        let sealed = hush_core::ohttp::encapsulate(&keys, b"report").unwrap();
+        assert_eq!(
+            sealed.request[0], newest,
+            "the request names the key it was sealed to"
+        );
+        assert_eq!(sealed.request[1..3], [0x00, 0x20]);
+    }
+    // Both X25519 keys stay usable by id (a gateway's view).
+    let keys = KeyConfigs::parse(&list(&[kyber, next, current])).unwrap();
+    assert_eq!(keys.configs().len(), 2);
+    assert!(keys.by_key_id(1).is_some() && keys.by_key_id(2).is_some());
+    assert!(keys.by_key_id(9).is_none());
+}

@@ -85,7 +85,12 @@ impl From<RecordError> for BridgeError {
 
 impl From<StoreError> for BridgeError {
     fn from(e: StoreError) -> Self {
-        Self::hush(e.to_string())
+        match e {
+            // The app passed a task configuration that does not fit its
+            // schema, or a schema with a reserved name: its mistake.
+            StoreError::Tasks(_) | StoreError::Plan(_) => Self::bad_argument(e.to_string()),
+            _ => Self::hush(e.to_string()),
+        }
     }
 }
 

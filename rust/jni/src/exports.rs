@@ -13,7 +13,6 @@ use std::path::PathBuf;
 use hush_core::anonymize::Environment;
 use hush_core::ohttp::KeyConfigs;
 use hush_core::schema::{Incognito, Schema};
-use hush_core::seal::Endpoints;
 use hush_core::tabs::TabId;
 use hush_core::upload::{UploadResult, UploadTask};
 use hush_core::{Config, Hush, RecordError};
@@ -30,9 +29,12 @@ use crate::error::{BridgeError, Result};
 use crate::instance::{kind_code, recorded, Instance};
 use crate::jstr::{self, MAX_NAME, MAX_SCHEMA, MAX_SETTING, MAX_URL};
 use crate::registry;
+use crate::transport;
 
 /// A pinned key configuration is a few hundred bytes; refuse anything huge.
 const MAX_KEY_CONFIG: usize = 64 * 1024;
+/// A DAP task configuration: about 7 KB for the shipped schema.
+const MAX_TASK_CONFIG: usize = 256 * 1024;
 /// A collector's answer is a sealed status line and a few bytes.
 const MAX_ANSWER: usize = 1024 * 1024;
 
@@ -48,6 +50,8 @@ pub fn open<'l>(
     key_config: JByteArray<'l>,
     gateway_url: JString<'l>,
     relay_url: JString<'l>,
+    task_config: JByteArray<'l>,
+    direct_to_collector: jboolean,
     app_version: JString<'l>,
     android_api_level: jint,
     locale: JString<'l>,
@@ -60,6 +64,7 @@ pub fn open<'l>(
         let keys = read_bytes(env, &key_config, MAX_KEY_CONFIG, "key configuration")?;
         let gateway = jstr::read_non_empty(env, &gateway_url, MAX_SETTING, "gateway URL")?;
         let relay = jstr::read_optional(env, &relay_url, MAX_SETTING, "relay URL")?;
+        let tasks = read_bytes(env, &task_config, MAX_TASK_CONFIG, "task configuration")?;
         let version = jstr::read_non_empty(env, &app_version, MAX_SETTING, "app version")?;
         let locale = jstr::read_non_empty(env, &locale, MAX_SETTING, "locale")?;
         let api = u32::try_from(android_api_level)
@@ -78,8 +83,11 @@ pub fn open<'l>(
         let keys = KeyConfigs::parse(&keys).map_err(|_| {
             BridgeError::bad_argument("key configuration is not valid application/ohttp-keys")
         })?;
-        let endpoints = Endpoints::new(gateway.as_str(), relay.as_ref().map(|r| r.as_str()))
-            .map_err(|e| BridgeError::bad_argument(e.to_string()))?;
+        let endpoints = transport::endpoints(
+            gateway.as_str(),
+            relay.as_ref().map(|r| r.as_str()),
+            direct_to_collector,
+        )?;
         let environment =
             Environment::coarse(version.as_str(), api, locale.as_str()).map_err(|_| {
                 BridgeError::bad_argument(
@@ -98,7 +106,7 @@ pub fn open<'l>(
         let dir = dir
             .canonicalize()
             .map_err(|e| BridgeError::hush(format!("data directory could not be resolved: {e}")))?;
-        let mut config = Config::new(dir.clone(), keys, endpoints, environment);
+        let mut config = Config::new(dir.clone(), keys, endpoints, tasks, environment);
         config.schema = schema;
         config.collection_enabled = collection;
         config.enhanced_incognito = enhanced_incognito;
@@ -352,14 +360,28 @@ pub fn pending_report<'l>(env: EnvUnowned<'l>, _class: JClass<'l>, handle: jlong
     })
 }
 
-/// What became of sealed reports (P13), as JSON: `[{"day", "outcome"}]`,
-/// oldest first; `outcome` is delivered, refused, gave_up or dropped_for_space.
+/// What became of sealed reports (P13), as JSON: hush-core's `SentRecord`s
+/// (`day`, `outcome`, `reports`, `attempts`, `last_answer`), oldest first.
 #[jni_mangle("dev.hush.internal.NativeBridge")]
 pub fn sent_history<'l>(env: EnvUnowned<'l>, _class: JClass<'l>, handle: jlong) -> JString<'l> {
     run(env, |env| {
         let json = registry::with(handle, |i| {
             serde_json::to_vec(i.hush.sent_history())
                 .map_err(|_| BridgeError::hush("history could not be encoded"))
+        })?;
+        new_string(env, json)
+    })
+}
+
+/// Every sealed report waiting to be sent, in plain words (P13), as JSON:
+/// hush-core's `transparency::PendingUpload`s (`day`, `metric`, `holds`,
+/// `state` and its `attempts`, `not_before_ms`, `last_answer`), oldest first.
+#[jni_mangle("dev.hush.internal.NativeBridge")]
+pub fn pending_uploads<'l>(env: EnvUnowned<'l>, _class: JClass<'l>, handle: jlong) -> JString<'l> {
+    run(env, |env| {
+        let json = registry::with(handle, |i| {
+            serde_json::to_vec(&i.hush.pending_uploads())
+                .map_err(|_| BridgeError::hush("pending uploads could not be encoded"))
         })?;
         new_string(env, json)
     })

@@ -31,3 +31,4 @@ mod logging;
 mod registry;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
+mod transport;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use hush_core::clock::{Clock, SystemClock};
 use jni::jni_mangle;
-use jni::objects::{JClass, JString};
+use jni::objects::{JByteArray, JClass, JString};
 use jni::sys::jlong;
 use jni::EnvUnowned;
 
@@ -62,5 +62,42 @@ pub fn test_panic_holding_lock<'l>(env: EnvUnowned<'l>, _class: JClass<'l>, hand
         crate::registry::with(handle, |_instance| -> crate::error::Result<()> {
             panic!("deliberate panic while the instance is locked");
         })
+    })
+}
+
+/// A DAP task configuration for `schema_toml` (null: the shipped schema)
+/// whose aggregator keys are random: nobody can open what is sealed to it.
+/// For tests that never upload to real aggregators.
+#[jni_mangle("dev.hush.internal.NativeBridge")]
+pub fn test_task_config<'l>(
+    env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    schema_toml: JString<'l>,
+) -> JByteArray<'l> {
+    run(env, |env| {
+        let text = jstr::read_optional(env, &schema_toml, 1 << 20, "schema")?;
+        let schema = match text {
+            Some(t) => hush_core::schema::Schema::from_toml(t.as_str())
+                .map_err(|e| crate::error::BridgeError::bad_argument(e.to_string()))?,
+            None => hush_core::schema::Schema::default_browser(),
+        };
+        let plan = hush_core::dap::Plan::new(&schema, hush_core::anonymize::Anonymizer::shipped())
+            .map_err(|e| crate::error::BridgeError::bad_argument(e.to_string()))?;
+        let mut keys = [[0u8; 32]; 2];
+        for k in &mut keys {
+            hush_core::random::fill(k);
+        }
+        let config = hush_core::dap::TaskConfig::for_plan_x25519(
+            &plan,
+            "https://leader.invalid/",
+            "https://helper.invalid/",
+            &keys[0],
+            &keys[1],
+            86_400,
+            100,
+        )
+        .map_err(|e| crate::error::BridgeError::hush(e.to_string()))?;
+        env.byte_array_from_slice(config.to_json().as_bytes())
+            .map_err(crate::error::BridgeError::from)
     })
 }

@@ -2,9 +2,7 @@
 pub mod explain_url;
 pub mod keygen;
 pub mod open;
-pub mod query;
 pub mod replay;
-pub mod replay_plaintext;
 pub mod seal;
 
 use std::io::{self, Write};
@@ -15,8 +13,8 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), String> {
     write_all(bytes).map_err(|e| format!("writing stdout: {e}"))
 }
 
-/// Writes one line of a report for people (`query`, `explain-url`, ...). A
-/// reader that has gone away (`hush query | head`) no longer wants the rest:
+/// Writes one line of a report for people (`explain-url`, `replay`, ...). A
+/// reader that has gone away (`hush explain-url URL | head`) no longer wants the rest:
 /// that ends the command quietly, not in a panic.
 pub fn print_line(line: &str) -> Result<(), String> {
     match write_all(format!("{line}\n").as_bytes()) {

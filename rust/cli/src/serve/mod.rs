@@ -1,196 +1,161 @@
-//! `hush serve`: the reference collector, an Oblivious HTTP gateway and the
-//! report target in one process (see [`http`] for the resources and statuses,
-//! [`validate`] for what a report must be, [`store`] for the database).
+//! `hush serve`: an Oblivious HTTP gateway ([`http`], [`listener`]) in front
+//! of a plain-HTTP target ([`forward`]): the reference DAP leader, `hush
+//! leader`, whose upload endpoint devices reach through it. Gateway and
+//! leader are separate processes, as in a real deployment: any standard
+//! OHTTP gateway (`ohttp-gateway`, a cloud's privacy gateway) can take this
+//! one's place, and this one can front any DAP leader (Janus).
 //!
-//! Clients are configured with the gateway URL `http://HOST:PORT/gateway`
-//! and the key configuration from `GET /ohttp-keys` (or the key directory's
-//! `ohttp-keys` file). Once listening, the bound address is printed on stdout
-//! as one line, `listening on 127.0.0.1:PORT`, so `--listen 127.0.0.1:0` can be
-//! used by scripts. SIGTERM or SIGINT stops accepting, lets requests in
-//! progress finish (up to [`SHUTDOWN_GRACE`]), flushes the store and exits 0.
+//! Clients are configured with the gateway URL
+//! `http://HOST:PORT/.well-known/ohttp-gateway` (or `/gateway`) and the key
+//! configuration from `GET` on either (or the key directory's `ohttp-keys`).
+//! Once listening, the bound address is printed on stdout as one line,
+//! `listening on 127.0.0.1:PORT` (then `admin on ...` with `--admin-listen`),
+//! so `--listen 127.0.0.1:0` can be used by scripts. SIGTERM or SIGINT stops
+//! accepting, lets requests in progress finish (up to [`SHUTDOWN_GRACE`])
+//! and exits 0.
 //!
 //! Nothing about a request is logged: not the peer address, not a header,
-//! not a byte of a report. The only output is the listening line and, at
-//! exit, counters on stderr.
+//! not a byte of a report. The only output is the listening lines and, at
+//! exit, counters on stderr. `--admin-listen` adds `/metrics` (Prometheus)
+//! and `/healthz` on a second address for the operator; the public listener
+//! has `/healthz` too.
+//!
+//! Every flag has a key of the same name in `--config FILE` (TOML); a flag
+//! given on the command line wins ([`config`]).
 
+pub mod config;
+pub mod forward;
 pub mod http;
-pub mod store;
-pub mod validate;
+pub mod listener;
+pub mod metrics;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hush_core::schema::Schema;
-use hyper::body::Bytes;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::Semaphore;
 
-use crate::gateway::{self, Gateway};
+use crate::gateway::Gateway;
+use config::ServeConfig;
+use forward::Target;
+use http::App;
+use listener::{Open, Service};
+use metrics::{Metrics, Outcome};
 
-/// Open connections beyond this are closed at once (bounded memory).
-const MAX_CONNECTIONS: usize = 1024;
-/// A client must send its request headers within this time.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+pub use config::Args;
+
 /// How long shutdown waits for requests in progress.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-#[derive(clap::Args)]
-pub struct Args {
-    /// Key directory: ohttp-keys and gateway.key, and gateway.seed if present
-    /// (as `hush keygen` writes it).
-    #[arg(long, value_name = "DIR")]
-    key: PathBuf,
-    /// SQLite database of received reports (created if missing).
-    #[arg(long, value_name = "FILE")]
-    db: PathBuf,
-    /// Address to listen on; port 0 picks a free port (printed on stdout).
-    #[arg(long, value_name = "ADDR:PORT")]
-    listen: SocketAddr,
-    /// Metric schema (TOML) reports are validated against; default: the shipped one.
-    #[arg(long, value_name = "FILE")]
-    schema: Option<PathBuf>,
-}
-
-/// What every request handler shares.
-pub struct State {
-    gateway: Gateway,
-    /// The published `application/ohttp-keys` bytes.
-    keys: Bytes,
-    schema: Schema,
-    store: store::StoreHandle,
-    stats: Stats,
-}
-
-/// Counters only: printed at exit, never per request.
-#[derive(Default)]
-struct Stats {
-    requests: AtomicU64,
-    stored: AtomicU64,
-    duplicates: AtomicU64,
-    invalid: AtomicU64,
-    undecryptable: AtomicU64,
-}
-
 pub fn run(args: Args) -> Result<ExitCode, String> {
-    let gateway = Gateway::load(&args.key).map_err(|e| e.to_string())?;
-    let keys_path = args.key.join(gateway::KEYS_FILE);
-    let keys = std::fs::read(&keys_path).map_err(|e| format!("{}: {e}", keys_path.display()))?;
-    let schema = match &args.schema {
-        Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            Schema::from_toml(&text).map_err(|e| format!("{}: {e}", p.display()))?
-        }
-        None => Schema::default_browser(),
-    };
-    let (store, writer) = store::start(&args.db)?;
-    let listener = std::net::TcpListener::bind(args.listen)
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| format!("cannot listen on {local}: {e}"))?;
+    let config = ServeConfig::from_args(args)?;
+    let metrics = Arc::new(Metrics::default());
+    let gateway = load_gateway(&config)?;
+    let target = Target::new(
+        &config.target_url,
+        config.target_timeout,
+        Arc::clone(&metrics),
+    )?;
+    let public = bind(config.listen)?;
+    let admin = config.admin_listen.map(bind).transpose()?;
 
-    let state = Arc::new(State {
+    let app = Arc::new(App {
         gateway,
-        keys: Bytes::from(keys),
-        schema,
-        store,
-        stats: Stats::default(),
+        target,
+        metrics: Arc::clone(&metrics),
     });
-    // Two workers: decapsulation is short CPU work, the store has its own thread.
+    // Two workers: decapsulation is short CPU work, the target does the rest.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_io()
         .enable_time()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let served = runtime.block_on(serve(Arc::clone(&state), listener, local));
-    // Dropping the runtime cancels whatever outlived the grace period, which
-    // drops the last store handles, so the writer drains its queue and ends.
+    let served = runtime.block_on(serve(Arc::clone(&app), public, admin, config.limits));
+    // Dropping the runtime cancels whatever outlived the grace period.
     drop(runtime);
-    let state = Arc::into_inner(state);
-    if let Some(state) = &state {
-        let s = &state.stats;
-        eprintln!(
-            "hush serve: stopped; {} requests, {} reports stored, {} duplicates, {} invalid, {} undecryptable",
-            s.requests.load(Ordering::Relaxed),
-            s.stored.load(Ordering::Relaxed),
-            s.duplicates.load(Ordering::Relaxed),
-            s.invalid.load(Ordering::Relaxed),
-            s.undecryptable.load(Ordering::Relaxed),
-        );
-    }
-    drop(state);
-    writer.finish();
+    drop(app);
+    let m = &metrics;
+    eprintln!(
+        "hush serve: stopped; {} accepted, {} refused, {} target errors, {} target unreachable, {} key problems, {} malformed",
+        m.get(Outcome::Accepted),
+        m.get(Outcome::Refused),
+        m.get(Outcome::TargetError),
+        m.get(Outcome::TargetFailed),
+        m.get(Outcome::KeyProblem),
+        m.get(Outcome::Malformed),
+    );
     served.map(|()| ExitCode::SUCCESS)
 }
 
-async fn serve(
-    state: Arc<State>,
-    listener: std::net::TcpListener,
-    local: SocketAddr,
-) -> Result<(), String> {
-    let listener = tokio::net::TcpListener::from_std(listener)
+fn load_gateway(config: &ServeConfig) -> Result<Gateway, String> {
+    Gateway::load_keys(&config.keys, &config.retired_keys).map_err(|e| e.to_string())
+}
+
+fn bind(addr: SocketAddr) -> Result<(std::net::TcpListener, SocketAddr), String> {
+    let listener =
+        std::net::TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    listener
+        .set_nonblocking(true)
         .map_err(|e| format!("cannot listen on {local}: {e}"))?;
+    Ok((listener, local))
+}
+
+type Bound = (std::net::TcpListener, SocketAddr);
+
+async fn serve(
+    app: Arc<App>,
+    public: Bound,
+    admin: Option<Bound>,
+    limits: listener::Limits,
+) -> Result<(), String> {
+    let to_tokio = |(l, local): Bound| {
+        tokio::net::TcpListener::from_std(l)
+            .map(|l| (l, local))
+            .map_err(|e| format!("cannot listen on {local}: {e}"))
+    };
+    let (public, public_addr) = to_tokio(public)?;
+    let admin = admin.map(to_tokio).transpose()?;
     let mut term = signal(SignalKind::terminate()).map_err(|e| format!("signals: {e}"))?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("signals: {e}"))?;
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
-        // Scripts wait for this line; if stdout is gone there is no one to tell.
-        let _ = writeln!(out, "listening on {local}").and_then(|()| out.flush());
+        // Scripts wait for these lines; if stdout is gone there is no one to tell.
+        let _ = writeln!(out, "listening on {public_addr}");
+        if let Some((_, addr)) = &admin {
+            let _ = writeln!(out, "admin on {addr}");
+        }
+        let _ = out.flush();
     }
-
-    let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let graceful = GracefulShutdown::new();
+    let (public_open, admin_open) = (Arc::new(Open::default()), Arc::new(Open::default()));
+    // The admin listener is the operator's: a small cap of its own, so a
+    // flood of the public one never locks the operator out.
+    let admin_limits = listener::Limits {
+        max_connections: 64,
+        ..limits
+    };
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                // The peer address is dropped unread: the collector keeps no IPs.
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
-                    Err(_) => {
-                        // Out of file descriptors or a connection reset before
-                        // accept: back off briefly instead of spinning.
-                        tokio::time::sleep(Duration::from_millis(10)).await;
-                        continue;
-                    }
-                };
-                let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
-                    continue; // too many connections: close this one
-                };
-                let _ = stream.set_nodelay(true);
-                let state = Arc::clone(&state);
-                let conn = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(HEADER_TIMEOUT)
-                    .max_buf_size(http::MAX_BODY + 16 * 1024)
-                    .serve_connection(
-                        TokioIo::new(stream),
-                        service_fn(move |req| http::handle(Arc::clone(&state), req)),
-                    );
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    // A connection error (reset, bad request line) only ends that connection.
-                    let _ = conn.await;
-                    drop(permit);
-                });
-            }
+            () = listener::accept_one(&public, &app, Service::Public, &public_open, limits, &graceful) => {}
+            () = async {
+                match &admin {
+                    Some((l, _)) => listener::accept_one(l, &app, Service::Admin, &admin_open, admin_limits, &graceful).await,
+                    None => std::future::pending().await,
+                }
+            } => {}
             _ = term.recv() => break,
             _ = int.recv() => break,
         }
     }
-    drop(listener);
+    drop(public);
+    drop(admin);
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(SHUTDOWN_GRACE) => {}

@@ -1,6 +1,8 @@
-//! Shared helpers for the collector tests: run `hush serve`, `hush replay` and
-//! `hush query` as the built binary, and a small fault-injecting HTTP proxy.
-//! Everything listens on 127.0.0.1 only, and every wait is bounded.
+//! Shared helpers for the gateway and client tests: run `hush serve` and
+//! `hush replay` as the built binary, plain and sealed HTTP requests, and a
+//! small fault-injecting HTTP relay. Everything listens on 127.0.0.1 only,
+//! and every wait is bounded. The DAP deployment behind the gateway (a
+//! leader and a helper from `hush dap-setup`) is `tests/dap_common`.
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -12,6 +14,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use hush_core::ohttp::{bhttp, ResponseOpener};
 use serde_json::Value;
 
 pub const HUSH: &str = env!("CARGO_BIN_EXE_hush");
@@ -22,8 +25,8 @@ pub const UPLOAD_TIMEOUT_MS: u64 = 1000;
 /// than [`UPLOAD_TIMEOUT_MS`] and any scheduling delay on a loaded machine, so
 /// a client that returns early can only have timed out (or been killed).
 pub const HANG: Duration = Duration::from_secs(30);
-/// The replays' first day: ten days ago, so the collector (which refuses
-/// days more than 40 days old or in the future) accepts it by its own clock.
+/// The replays' first day: ten days ago, so the leader (which refuses
+/// reports more than 40 days old or in the future) accepts it by its own clock.
 pub fn start() -> String {
     day_after_start(0)
 }
@@ -38,8 +41,15 @@ pub fn day_after_start(n: i64) -> String {
 
 /// A key directory from `hush keygen`.
 pub fn keygen(dir: &Path) -> PathBuf {
+    keygen_args(dir, &[])
+}
+
+/// A key directory from `hush keygen ARGS` (`--key-id N`, say).
+pub fn keygen_args(dir: &Path, args: &[&str]) -> PathBuf {
     let out = Command::new(HUSH)
-        .args(["keygen", "--out"])
+        .arg("keygen")
+        .args(args)
+        .arg("--out")
         .arg(dir)
         .output()
         .unwrap();
@@ -51,54 +61,86 @@ pub fn keygen(dir: &Path) -> PathBuf {
     dir.to_owned()
 }
 
-/// A running `hush serve`; stopped with SIGTERM when dropped.
-pub struct Server {
+/// A running `hush serve` (the OHTTP gateway); stopped with SIGTERM when
+/// dropped.
+pub struct Gateway {
     child: Option<Child>,
     pub addr: SocketAddr,
+    /// The admin listener, when started with `--admin-listen`.
+    pub admin: Option<SocketAddr>,
 }
 
-impl Server {
-    pub fn start(keys: &Path, db: &Path) -> Self {
-        Self::start_on(keys, db, "127.0.0.1:0")
+impl Gateway {
+    /// `hush serve --key KEYS --target-url TARGET` on a free loopback port.
+    pub fn start(keys: &Path, target: &str) -> Self {
+        Self::start_on(keys, target, "127.0.0.1:0")
     }
 
-    pub fn start_on(keys: &Path, db: &Path, listen: &str) -> Self {
+    pub fn start_on(keys: &Path, target: &str, listen: &str) -> Self {
+        Self::with(keys, target, listen, &[])
+    }
+
+    /// [`Gateway::start`] with an admin listener and `extra` flags.
+    pub fn with_admin(keys: &Path, target: &str, extra: &[&str]) -> Self {
+        let mut flags = vec!["--admin-listen", "127.0.0.1:0"];
+        flags.extend_from_slice(extra);
+        Self::with(keys, target, "127.0.0.1:0", &flags)
+    }
+
+    fn with(keys: &Path, target: &str, listen: &str, extra: &[&str]) -> Self {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "--key".into(),
+            keys.into(),
+            "--target-url".into(),
+            target.into(),
+            "--listen".into(),
+            listen.into(),
+        ];
+        args.extend(extra.iter().map(Into::into));
+        Self::spawn(&args)
+    }
+
+    /// `hush serve ARGS`; waits for its listening line(s).
+    pub fn spawn<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Self {
+        let admin = args.iter().any(|a| a.as_ref() == "--admin-listen");
+        Self::spawn_expecting(args, admin)
+    }
+
+    /// `hush serve ARGS` with an admin listener that the args do not show
+    /// (it is in a config file).
+    pub fn spawn_with_admin<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Self {
+        Self::spawn_expecting(args, true)
+    }
+
+    fn spawn_expecting<S: AsRef<std::ffi::OsStr>>(args: &[S], admin: bool) -> Self {
         let mut child = Command::new(HUSH)
-            .args(["serve", "--key"])
-            .arg(keys)
-            .arg("--db")
-            .arg(db)
-            .args(["--listen", listen])
+            .arg("serve")
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("hush serve prints its address");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| {
+        let (addr, admin) = listening_lines(&mut child, admin, Duration::from_secs(60))
+            .unwrap_or_else(|e| {
                 let _ = child.kill();
-                panic!("unexpected first line {line:?}")
-            })
-            .parse()
-            .unwrap();
+                let mut err = String::new();
+                let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+                panic!("hush serve: {e}; stderr: {err}");
+            });
         Self {
             child: Some(child),
             addr,
+            admin,
         }
     }
 
+    /// The RFC 9540 gateway resource.
+    pub fn url(&self) -> String {
+        format!("http://{}/.well-known/ohttp-gateway", self.addr)
+    }
+
+    /// The older gateway resource.
     pub fn gateway_url(&self) -> String {
         format!("http://{}/gateway", self.addr)
     }
@@ -123,12 +165,44 @@ impl Server {
     }
 }
 
-impl Drop for Server {
+impl Drop for Gateway {
     fn drop(&mut self) {
         if self.child.is_some() {
             self.stop_inner();
         }
     }
+}
+
+/// Reads a server's `listening on ADDR` line (and `admin on ADDR` if
+/// `admin`) from its piped stdout, within `limit`; a thread keeps draining
+/// stdout afterwards.
+pub fn listening_lines(
+    child: &mut Child,
+    admin: bool,
+    limit: Duration,
+) -> Result<(SocketAddr, Option<SocketAddr>), String> {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let next = |prefix: &str| -> Result<SocketAddr, String> {
+        let line = rx
+            .recv_timeout(limit)
+            .map_err(|_| format!("no `{prefix}` line within {limit:?}"))?;
+        line.trim()
+            .strip_prefix(prefix)
+            .and_then(|a| a.parse().ok())
+            .ok_or_else(|| format!("unexpected line {line:?}"))
+    };
+    let addr = next("listening on ")?;
+    let admin = admin.then(|| next("admin on ")).transpose()?;
+    Ok((addr, admin))
 }
 
 pub fn signal(child: &Child, name: &str) {
@@ -155,14 +229,17 @@ pub fn wait_bounded(child: &mut Child, limit: Duration) -> ExitStatus {
     }
 }
 
-/// Arguments of `hush replay` for a trace on stdin.
-pub fn replay_command(data: &Path, keys: &Path, endpoint: Option<&str>) -> Command {
-    replay_command_with_timeout(data, keys, endpoint, UPLOAD_TIMEOUT_MS)
+/// `hush replay` of a trace on stdin, with the app's task configuration
+/// `tasks` (`client/dap-tasks.json`) and gateway keys `keys`
+/// (`client/ohttp-keys`), uploading to `endpoint` if given.
+pub fn replay_command(data: &Path, tasks: &Path, keys: &Path, endpoint: Option<&str>) -> Command {
+    replay_command_with_timeout(data, tasks, keys, endpoint, UPLOAD_TIMEOUT_MS)
 }
 
 /// [`replay_command`] with another per-attempt upload timeout.
 pub fn replay_command_with_timeout(
     data: &Path,
+    tasks: &Path,
     keys: &Path,
     endpoint: Option<&str>,
     timeout_ms: u64,
@@ -170,8 +247,10 @@ pub fn replay_command_with_timeout(
     let mut cmd = Command::new(HUSH);
     cmd.args(["replay", "-", "--start", &start(), "--data-dir"])
         .arg(data)
+        .arg("--tasks")
+        .arg(tasks)
         .arg("--keys")
-        .arg(keys.join("ohttp-keys"))
+        .arg(keys)
         .args(["--timeout-ms", &timeout_ms.to_string()]);
     if let Some(e) = endpoint {
         cmd.args(["--endpoint", e]);
@@ -182,9 +261,9 @@ pub fn replay_command_with_timeout(
     cmd
 }
 
-/// Runs a replay to completion; returns its summary line.
-pub fn replay(data: &Path, keys: &Path, endpoint: &str, trace: &str) -> Value {
-    let mut child = replay_command(data, keys, Some(endpoint)).spawn().unwrap();
+/// Runs a replay command with `trace` on stdin; returns its summary line.
+pub fn run_replay(mut cmd: Command, trace: &str) -> Value {
+    let mut child = cmd.spawn().unwrap();
     child
         .stdin
         .take()
@@ -233,40 +312,6 @@ pub fn one_day_trace(n: u64) -> String {
 /// Only flush (consent first: a replay starts with the choice not yet given).
 pub const FLUSH_ONLY: &str = "{\"op\":\"consent\",\"enabled\":true}\n{\"op\":\"flush\"}\n";
 
-pub fn query(db: &Path, min_reports: u64) -> Value {
-    let out = Command::new(HUSH)
-        .args(["query", "--db"])
-        .arg(db)
-        .args(["--min-reports", &min_reports.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// The day entry of a query, or Null.
-pub fn day<'a>(q: &'a Value, day: &str) -> &'a Value {
-    q["days"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["day"] == day)
-        .unwrap_or(&Value::Null)
-}
-
-pub fn total_reports(q: &Value) -> u64 {
-    q["days"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["reports"].as_u64().unwrap())
-        .sum()
-}
-
 pub fn pending_files(data: &Path) -> usize {
     std::fs::read_dir(data.join("pending"))
         .map(|d| d.count())
@@ -282,12 +327,151 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+// ----- plain HTTP and sealed requests -----
+
+/// An HTTP answer, read whole.
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    /// Each header's name and the length of its value, sorted.
+    pub headers: Vec<(String, usize)>,
+    pub body: Vec<u8>,
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .proxy(None)
+        .build()
+        .into()
+}
+
+/// One HTTP request (GET, PUT or POST), redirects and proxies off.
+pub fn send(method: &str, url: &str, content_type: Option<&str>, body: &[u8]) -> Answer {
+    let agent = agent();
+    let result = match method {
+        "GET" => agent.get(url).call(),
+        "PUT" => {
+            let mut r = agent.put(url);
+            if let Some(ct) = content_type {
+                r = r.header("content-type", ct);
+            }
+            r.send(body)
+        }
+        _ => {
+            let mut r = agent.post(url);
+            if let Some(ct) = content_type {
+                r = r.header("content-type", ct);
+            }
+            r.send(body)
+        }
+    };
+    let mut response = result.expect("an HTTP answer");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let mut headers: Vec<(String, usize)> = response
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.len()))
+        .collect();
+    headers.sort();
+    Answer {
+        status: response.status().as_u16(),
+        content_type,
+        headers,
+        body: response.body_mut().read_to_vec().unwrap(),
+    }
+}
+
+/// A request that declares a body of `declared` bytes and sends none: how
+/// an oversized upload is refused without the test depending on how much a
+/// loopback socket buffers before the server closes it (which it may do
+/// as soon as it has answered 413).
+pub fn send_declared(method: &str, url: &str, content_type: &str, declared: usize) -> Answer {
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = TcpStream::connect(authority).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-type: {content_type}\r\ncontent-length: {declared}\r\n\r\n"
+    )
+    .unwrap();
+    // The connection may stay open: read the head, then as many bytes as
+    // it declares.
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let end = loop {
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end;
+        }
+        let n = stream.read(&mut chunk).unwrap();
+        assert!(n > 0, "the connection closed before a complete head");
+        raw.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8(raw[..end].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap();
+    let mut headers = Vec::new();
+    let mut content_type = String::new();
+    let mut length = None;
+    for line in lines {
+        let (name, value) = line.split_once(':').unwrap();
+        let (name, value) = (name.to_ascii_lowercase(), value.trim());
+        match name.as_str() {
+            "content-type" => content_type = value.to_owned(),
+            "content-length" => length = Some(value.parse::<usize>().unwrap()),
+            _ => {}
+        }
+        headers.push((name, value.len()));
+    }
+    headers.sort();
+    let length = length.expect("a length-delimited body");
+    let mut body = raw[end + 4..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).unwrap();
+        assert!(n > 0, "the connection closed inside the body");
+        body.extend_from_slice(&chunk[..n]);
+    }
+    assert_eq!(body.len(), length, "nothing beyond the declared body");
+    Answer {
+        status: status.parse().unwrap(),
+        content_type,
+        headers,
+        body,
+    }
+}
+
+/// The inner answer of a sealed answer (the outer one must be 200
+/// `message/ohttp-res`).
+pub fn inner_answer(answer: &Answer, opener: &ResponseOpener) -> bhttp::Response {
+    assert_eq!(
+        (answer.status, answer.content_type.as_str()),
+        (200, "message/ohttp-res"),
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let inner = opener.open(&answer.body).expect("answer opens");
+    bhttp::decode_response(&inner).unwrap()
+}
+
+/// The inner status of a sealed answer.
+pub fn inner_status(answer: &Answer, opener: &ResponseOpener) -> u16 {
+    inner_answer(answer, opener).status
+}
+
 // ----- fault-injecting proxy -----
 
 /// What the proxy does with the next requests.
 #[derive(Clone)]
 pub enum Fault {
-    /// Pass to the upstream collector and back.
+    /// Pass to the upstream gateway and back.
     Forward,
     /// Answer this status itself (with `Retry-After` when given).
     Status(u16, Option<&'static str>),
@@ -301,19 +485,22 @@ pub enum Fault {
     /// Forward, tell the test, then hold the answer back ([`HANG`], or until
     /// the client hangs up) and close.
     ForwardThenNotify(mpsc::Sender<()>),
+    /// Forward to this path of the upstream instead of the one asked for (a
+    /// reverse proxy's rewrite rule).
+    ForwardToPath(&'static str),
 }
 
-/// HTTP/1.1 proxy on 127.0.0.1 in front of `hush serve` that records every
+/// HTTP/1.1 relay on 127.0.0.1 in front of `hush serve` that records every
 /// byte clients send (before any decapsulation) and injects faults. Its
 /// threads end by themselves when it is dropped.
-pub struct Proxy {
+pub struct Relay {
     pub addr: SocketAddr,
     fault: Arc<Mutex<Fault>>,
     captured: Arc<Mutex<Vec<Vec<u8>>>>,
     stop: Arc<AtomicBool>,
 }
 
-impl Proxy {
+impl Relay {
     pub fn start(upstream: Option<SocketAddr>, fault: Fault) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -361,7 +548,7 @@ impl Proxy {
     }
 }
 
-impl Drop for Proxy {
+impl Drop for Relay {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
@@ -477,6 +664,21 @@ fn serve_connection(
                 let _ = tx.send(());
                 hold(&mut stream, HANG);
                 return Ok(());
+            }
+            Fault::ForwardToPath(path) => {
+                let line_end = head.windows(2).position(|w| w == b"\r\n").unwrap_or(0);
+                let line = String::from_utf8_lossy(&head[..line_end]).into_owned();
+                let mut parts = line.splitn(3, ' ');
+                let (method, _, version) = (parts.next(), parts.next(), parts.next());
+                let mut rewritten = format!(
+                    "{} {path} {}",
+                    method.unwrap_or("POST"),
+                    version.unwrap_or("HTTP/1.1")
+                )
+                .into_bytes();
+                rewritten.extend_from_slice(&head[line_end..]);
+                let answer = forward(upstream(), &rewritten, &body)?;
+                stream.write_all(&answer)?;
             }
             Fault::CloseMidRequest => unreachable!(),
         }

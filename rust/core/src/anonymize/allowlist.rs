@@ -1,16 +1,23 @@
 //! The shipped allow-list of popular registrable domains
 //! (`rust/core/data/popular-domains.txt`).
 //!
+//! The file holds entries (the labels) and folded country variants, lines
+//! `variant -> label` (`google.at -> google.com`): a variant is reported as
+//! its label, so no label says which country's site of a global brand was
+//! visited (DESIGN.md P5). The set of labels, and so a label's index, is
+//! the entries alone: variants add no label.
+//!
 //! Lookup structure: the file is compiled in with `include_str!`; at first use
 //! its entries are collected, as `&'static str` slices into that text, into a
 //! sorted boxed slice (a label is an index into it, so `as_str` is an index)
-//! and a `HashMap` from entry to index with a small multiplicative hasher.
-//! A lookup hashes the ~12-byte name once and compares one candidate (~20 ns;
-//! the binary search this replaced took ~100 ns). Hash flooding is no concern:
-//! the keys are the fixed shipped list and lookups never insert.
-//! Memory for the 5,066 entries: the text in read-only data (67 KB with its
-//! header), the slice (16 B per entry, 81 KB), the map (8,192 buckets of 24 B
-//! plus control bytes, ~205 KB): ~353 KB, built once; nothing per lookup.
+//! and a `HashMap` from entry or variant to the entry's index, with a small
+//! multiplicative hasher. A lookup hashes the ~12-byte name once and compares
+//! one candidate (~20 ns; the binary search this replaced took ~100 ns). Hash
+//! flooding is no concern: the keys are the fixed shipped list and lookups
+//! never insert. Memory for the 4,048 entries and 366 variants: the text in
+//! read-only data (~65 KB with its header), the slice (16 B per entry, 65 KB),
+//! the map (8,192 buckets of 24 B plus control bytes, ~205 KB): ~335 KB,
+//! built once; nothing per lookup.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -18,34 +25,51 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// The shipped data file.
 pub(super) const SHIPPED: &str = include_str!("../../data/popular-domains.txt");
 
+/// Separates a folded variant from its label on a line of the data file.
+const VARIANT_ARROW: &str = "->";
+
 pub(super) struct AllowList {
     sorted: Box<[&'static str]>,
     index: HashMap<&'static str, u32, BuildHasherDefault<WordHasher>>,
 }
 
 impl AllowList {
-    /// One entry per line; `#` starts a comment; blank lines are ignored.
-    /// Validity of the entries (lowercase, own eTLD+1, not sensitive) is
-    /// checked by tests, not at run time: this never fails.
+    /// One entry, or one `variant -> label`, per line; `#` starts a comment;
+    /// blank lines are ignored. Validity (lowercase, own eTLD+1, not
+    /// sensitive, every label an entry) is checked by tests, not at run
+    /// time: this never fails, and a variant whose label is no entry is
+    /// left out (reported as `other`).
     pub(super) fn parse(text: &'static str) -> AllowList {
-        let mut entries: Vec<&'static str> = text
-            .lines()
-            .map(|line| line.split('#').next().unwrap_or_default().trim())
-            .filter(|entry| !entry.is_empty())
-            .collect();
+        let mut entries = Vec::new();
+        let mut variants = Vec::new();
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or_default().trim();
+            match line.split_once(VARIANT_ARROW) {
+                Some((variant, label)) => variants.push((variant.trim(), label.trim())),
+                None if !line.is_empty() => entries.push(line),
+                None => {}
+            }
+        }
         entries.sort_unstable();
         entries.dedup();
-        let index = entries
+        let mut index: HashMap<_, _, _> = entries
             .iter()
             .enumerate()
             .filter_map(|(i, &entry)| Some((entry, u32::try_from(i).ok()?)))
             .collect();
+        for (variant, label) in variants {
+            if let Some(&i) = index.get(label) {
+                index.entry(variant).or_insert(i);
+            }
+        }
         AllowList {
             sorted: entries.into_boxed_slice(),
             index,
         }
     }
 
+    /// The index of the label `domain` is reported as: its own entry, or the
+    /// label it is folded into.
     pub(super) fn index_of(&self, domain: &str) -> Option<usize> {
         self.index.get(domain).map(|&i| i as usize)
     }
@@ -109,6 +133,17 @@ mod tests {
         assert_eq!(list.index_of("beta.com"), None);
         assert_eq!(list.get(0), Some("alpha.org"));
         assert_eq!(list.get(2), None);
+    }
+
+    #[test]
+    fn a_variant_is_found_at_its_label_and_adds_no_label() {
+        let list = AllowList::parse("b.com\nb.de -> b.com\na.org\nc.fr -> missing.com\n");
+        assert_eq!(list.entries(), ["a.org", "b.com"]);
+        assert_eq!(list.index_of("b.de"), Some(1));
+        assert_eq!(list.get(1), Some("b.com"));
+        // A variant whose label is no entry is left out, never given a label.
+        assert_eq!(list.index_of("c.fr"), None);
+        assert_eq!(list.index_of("missing.com"), None);
     }
 
     #[test]

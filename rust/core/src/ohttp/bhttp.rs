@@ -1,26 +1,28 @@
-//! Binary HTTP (RFC 9292), just what Hush sends and receives: a known-length
-//! request out, a known-length response back.
+//! Binary HTTP (RFC 9292): Hush's own known-length request encoder, and the
+//! response decoder, which is Mozilla's `bhttp` crate so that every framing a
+//! gateway may answer with is understood: known-length (1) and
+//! indeterminate-length (3, what `ohttp-server -n` sends), informational
+//! responses, trailers and truncated trailing sections.
 //!
 //! Padding (RFC 9292 §3.8): zero bytes may follow a message. Hush pads every
 //! report to its size bucket (P9), so the encapsulated request's length says
-//! only which bucket the report fell in.
+//! only which bucket the report fell in; gateways pad their answers alike.
+
+use std::io::Cursor;
 
 use thiserror::Error;
 
 const KNOWN_LENGTH_REQUEST: u64 = 0;
-const KNOWN_LENGTH_RESPONSE: u64 = 1;
 
 /// Why a Binary HTTP response was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum BhttpError {
-    #[error("binary HTTP message truncated while reading {0}")]
-    Truncated(&'static str),
-    #[error("binary HTTP framing indicator {0} is not a known-length response (1)")]
-    Framing(u64),
-    #[error("binary HTTP status code {0} is out of range")]
-    Status(u64),
-    #[error("binary HTTP field section has an empty field name")]
-    EmptyFieldName,
+    /// Malformed framing, truncation, a status outside 100..=599; the text
+    /// is `bhttp`'s and never quotes the message.
+    #[error("not a valid binary HTTP message: {0}")]
+    Malformed(String),
+    #[error("the binary HTTP message is a request, not a response")]
+    NotAResponse,
     #[error("binary HTTP {0} is not valid UTF-8")]
     NotUtf8(&'static str),
     #[error("binary HTTP padding has a non-zero byte at offset {0}")]
@@ -68,38 +70,36 @@ pub fn encode_request(
     out
 }
 
-/// Decode a known-length response, accepting zero padding after it and the
-/// truncation RFC 9292 §3.8 allows (trailing empty sections left out).
+/// Decode a response in either framing, accepting zero padding after it.
 pub fn decode_response(bytes: &[u8]) -> Result<Response, BhttpError> {
-    let mut r = Reader { bytes, pos: 0 };
-    let framing = r.varint("framing indicator")?;
-    if framing != KNOWN_LENGTH_RESPONSE {
-        return Err(BhttpError::Framing(framing));
+    let mut cursor = Cursor::new(bytes);
+    let message = bhttp::Message::read_bhttp(&mut cursor)
+        .map_err(|e| BhttpError::Malformed(e.to_string()))?;
+    let status = message
+        .control()
+        .status()
+        .ok_or(BhttpError::NotAResponse)?
+        .code();
+    // `bhttp` stops at the end of the message; what follows must be padding.
+    let end = usize::try_from(cursor.position()).unwrap_or(bytes.len());
+    if let Some(i) = bytes[end.min(bytes.len())..].iter().position(|&b| b != 0) {
+        return Err(BhttpError::NonZeroPadding(end + i));
     }
-    let status = loop {
-        let status = r.varint("status code")?;
-        match status {
-            100..=199 => {
-                r.fields()?; // informational response's header section
-            }
-            200..=599 => break status as u16,
-            _ => return Err(BhttpError::Status(status)),
-        }
-    };
-    let headers = r.fields()?.unwrap_or_default();
-    let content = if r.at_end() {
-        Vec::new()
-    } else {
-        r.vec("content")?.to_vec()
-    };
-    r.fields()?; // trailers
-    if let Some(i) = r.rest().iter().position(|&b| b != 0) {
-        return Err(BhttpError::NonZeroPadding(r.pos + i));
-    }
+    let headers = message
+        .header()
+        .fields()
+        .iter()
+        .map(|f| {
+            Ok((
+                utf8(f.name(), "field name")?,
+                utf8(f.value(), "field value")?,
+            ))
+        })
+        .collect::<Result<_, BhttpError>>()?;
     Ok(Response {
         status,
         headers,
-        content,
+        content: message.content().to_vec(),
     })
 }
 
@@ -118,73 +118,8 @@ fn put_vec(out: &mut Vec<u8>, v: &[u8]) {
     out.extend_from_slice(v);
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn rest(&self) -> &'a [u8] {
-        &self.bytes[self.pos..]
-    }
-
-    fn at_end(&self) -> bool {
-        self.pos == self.bytes.len()
-    }
-
-    fn take(&mut self, n: u64, what: &'static str) -> Result<&'a [u8], BhttpError> {
-        let n = usize::try_from(n)
-            .ok()
-            .filter(|&n| n <= self.rest().len())
-            .ok_or(BhttpError::Truncated(what))?;
-        let out = &self.rest()[..n];
-        self.pos += n;
-        Ok(out)
-    }
-
-    fn varint(&mut self, what: &'static str) -> Result<u64, BhttpError> {
-        let first = self.take(1, what)?[0];
-        let extra = (1usize << (first >> 6)) - 1;
-        let mut v = u64::from(first & 0x3f);
-        for &b in self.take(extra as u64, what)? {
-            v = (v << 8) | u64::from(b);
-        }
-        Ok(v)
-    }
-
-    fn vec(&mut self, what: &'static str) -> Result<&'a [u8], BhttpError> {
-        let len = self.varint(what)?;
-        self.take(len, what)
-    }
-
-    /// A known-length field section, or `None` if the message ends here.
-    fn fields(&mut self) -> Result<Option<Vec<(String, String)>>, BhttpError> {
-        if self.at_end() {
-            return Ok(None);
-        }
-        let section = self.vec("field section")?;
-        let mut r = Reader {
-            bytes: section,
-            pos: 0,
-        };
-        let mut fields = Vec::new();
-        while !r.at_end() {
-            let name = r.vec("field name")?;
-            if name.is_empty() {
-                return Err(BhttpError::EmptyFieldName);
-            }
-            let value = r.vec("field value")?;
-            fields.push((
-                utf8(name, "field name")?.to_owned(),
-                utf8(value, "field value")?.to_owned(),
-            ));
-        }
-        Ok(Some(fields))
-    }
-}
-
-fn utf8<'a>(b: &'a [u8], what: &'static str) -> Result<&'a str, BhttpError> {
-    std::str::from_utf8(b).map_err(|_| BhttpError::NotUtf8(what))
+fn utf8(b: &[u8], what: &'static str) -> Result<String, BhttpError> {
+    String::from_utf8(b.to_vec()).map_err(|_| BhttpError::NotUtf8(what))
 }
 
 #[cfg(test)]
@@ -192,32 +127,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn varint_boundaries_round_trip() {
-        for v in [
-            0,
-            63,
-            64,
-            16383,
-            16384,
-            (1 << 30) - 1,
-            1 << 30,
-            (1 << 62) - 1,
+    fn varints_match_rfc9000_examples() {
+        // RFC 9000 Appendix A.1, plus each length boundary.
+        for (v, hex) in [
+            (37, "25"),
+            (63, "3f"),
+            (64, "4040"),
+            (15_293, "7bbd"),
+            (16_383, "7fff"),
+            (16_384, "80004000"),
+            (494_878_333, "9d7f3e7d"),
+            (151_288_809_941_952_652, "c2197c5eff14e88c"),
         ] {
             let mut out = Vec::new();
             put_varint(&mut out, v);
-            let expected_len = match v {
-                0..64 => 1,
-                64..16384 => 2,
-                16384..0x4000_0000 => 4,
-                _ => 8,
-            };
-            assert_eq!(out.len(), expected_len, "{v}");
-            let mut r = Reader {
-                bytes: &out,
-                pos: 0,
-            };
-            assert_eq!(r.varint("v"), Ok(v));
-            assert!(r.at_end());
+            assert_eq!(out, crate::ohttp::testutil::unhex(hex), "{v}");
         }
     }
 
@@ -231,6 +155,27 @@ mod tests {
             crate::ohttp::testutil::unhex("00034745540568747470730b6578616d706c652e636f6d012f");
         assert_eq!(ours[..rfc.len()], rfc[..]);
         assert_eq!(ours[rfc.len()..], [0, 0, 0]);
+    }
+
+    #[test]
+    fn requests_decode_with_mozillas_bhttp() {
+        let body = vec![7; 20_000]; // a 4-byte length varint
+        let m = encode_request(
+            "POST",
+            "https",
+            "c.invalid",
+            "/r",
+            &[("Content-Type", "x/y")],
+            &body,
+            32_768,
+        );
+        let mut cursor = Cursor::new(&m[..]);
+        let decoded = bhttp::Message::read_bhttp(&mut cursor).unwrap();
+        assert_eq!(decoded.control().method(), Some(&b"POST"[..]));
+        assert_eq!(decoded.control().authority(), Some(&b"c.invalid"[..]));
+        assert_eq!(decoded.header().get(b"content-type"), Some(&b"x/y"[..]));
+        assert_eq!(decoded.content(), body);
+        assert!(m[cursor.position() as usize..].iter().all(|&b| b == 0));
     }
 
     #[test]
@@ -252,29 +197,58 @@ mod tests {
         assert!(m.windows(1).any(|w| w == b"X"));
     }
 
-    fn response_bytes(status: u64, headers: &[(&str, &str)], content: &[u8]) -> Vec<u8> {
-        let mut fields = Vec::new();
+    /// A response as Mozilla's `bhttp` writes it, in `mode`.
+    fn response(
+        mode: bhttp::Mode,
+        status: u16,
+        headers: &[(&str, &str)],
+        content: &[u8],
+    ) -> Vec<u8> {
+        let mut m = bhttp::Message::response(bhttp::StatusCode::try_from(status).unwrap());
         for (n, v) in headers {
-            put_vec(&mut fields, n.as_bytes());
-            put_vec(&mut fields, v.as_bytes());
+            m.put_header(*n, *v);
         }
+        m.write_content(content);
         let mut out = Vec::new();
-        put_varint(&mut out, KNOWN_LENGTH_RESPONSE);
-        put_varint(&mut out, status);
-        put_vec(&mut out, &fields);
-        put_vec(&mut out, content);
-        put_varint(&mut out, 0);
+        m.write_bhttp(mode, &mut out).unwrap();
         out
     }
 
+    const MODES: [bhttp::Mode; 2] = [bhttp::Mode::KnownLength, bhttp::Mode::IndeterminateLength];
+
     #[test]
-    fn decodes_a_response_with_padding() {
-        let mut b = response_bytes(202, &[("retry-after", "60")], b"ok");
-        b.extend_from_slice(&[0; 40]);
+    fn both_framings_decode_with_padding() {
+        for mode in MODES {
+            let mut b = response(mode, 202, &[("retry-after", "60")], b"ok");
+            assert_eq!(
+                b[0],
+                if mode == bhttp::Mode::KnownLength {
+                    1
+                } else {
+                    3
+                }
+            );
+            b.extend_from_slice(&[0; 40]);
+            let r = decode_response(&b).unwrap();
+            assert_eq!(r.status, 202, "{mode:?}");
+            assert_eq!(r.headers, vec![("retry-after".into(), "60".into())]);
+            assert_eq!(r.content, b"ok");
+        }
+    }
+
+    #[test]
+    fn an_indeterminate_length_answer_in_several_chunks() {
+        // Framing 3 as RFC 9292 §3.2 writes it: chunks of content, each with
+        // its length, a zero-length chunk, then an empty trailer section.
+        let mut b = vec![0x03, 0x40, 0xc8]; // framing 3, status 200
+        b.extend_from_slice(&[0x01, b'a', 0x01, b'b', 0x00]); // field "a: b", end of fields
+        b.extend_from_slice(&[0x02, b'h', b'i', 0x03, b' ', b'y', b'o', 0x00]); // two chunks
+        b.extend_from_slice(&[0x00]); // no trailers
+        b.extend_from_slice(&[0; 9]);
         let r = decode_response(&b).unwrap();
-        assert_eq!(r.status, 202);
-        assert_eq!(r.headers, vec![("retry-after".into(), "60".into())]);
-        assert_eq!(r.content, b"ok");
+        assert_eq!(r.status, 200);
+        assert_eq!(r.headers, vec![("a".into(), "b".into())]);
+        assert_eq!(r.content, b"hi yo");
     }
 
     #[test]
@@ -285,54 +259,66 @@ mod tests {
     }
 
     #[test]
-    fn skips_informational_responses() {
-        let mut b = vec![0x01];
-        put_varint(&mut b, 103);
-        let mut fields = Vec::new();
-        put_vec(&mut fields, b"link");
-        put_vec(&mut fields, b"</a>");
-        put_vec(&mut b, &fields);
-        b.extend_from_slice(&response_bytes(200, &[], b"done")[1..]);
-        let r = decode_response(&b).unwrap();
-        assert_eq!((r.status, r.content.as_slice()), (200, &b"done"[..]));
+    fn skips_informational_responses_and_trailers() {
+        for mode in MODES {
+            let mut m = bhttp::Message::response(bhttp::StatusCode::try_from(200u16).unwrap());
+            m.write_content(b"done");
+            m.put_trailer("t", "1");
+            let mut final_part = Vec::new();
+            m.write_bhttp(mode, &mut final_part).unwrap();
+            // An informational 103 with a field, before the final response.
+            let mut b = vec![final_part[0], 0x40, 0x67];
+            let mut field = vec![4];
+            field.extend_from_slice(b"link");
+            field.push(4);
+            field.extend_from_slice(b"</a>");
+            if mode == bhttp::Mode::KnownLength {
+                b.push(field.len() as u8);
+                b.extend_from_slice(&field);
+            } else {
+                b.extend_from_slice(&field);
+                b.push(0);
+            }
+            b.extend_from_slice(&final_part[1..]);
+            let r = decode_response(&b).unwrap();
+            assert_eq!(
+                (r.status, r.content.as_slice()),
+                (200, &b"done"[..]),
+                "{mode:?}"
+            );
+        }
     }
 
     #[test]
     fn refuses_bad_responses() {
-        let good = response_bytes(200, &[("a", "b")], b"body");
+        let good = response(bhttp::Mode::KnownLength, 200, &[("a", "b")], b"body");
         let mut nonzero_pad = good.clone();
         nonzero_pad.extend_from_slice(&[0, 0, 9]);
         assert_eq!(
             decode_response(&nonzero_pad),
             Err(BhttpError::NonZeroPadding(good.len() + 2))
         );
-        assert_eq!(
-            decode_response(&[]),
-            Err(BhttpError::Truncated("framing indicator"))
-        );
-        assert_eq!(decode_response(&[0x00, 0x00]), Err(BhttpError::Framing(0)));
-        assert_eq!(
-            decode_response(&[0x01, 0x40, 0x63]),
-            Err(BhttpError::Status(99))
-        );
-        assert_eq!(
-            decode_response(&[0x01, 0x42, 0x58]),
-            Err(BhttpError::Status(600))
-        );
-        // Cut inside the content: the length promises more than is there.
-        let cut = &good[..good.len() - 3];
-        assert_eq!(decode_response(cut), Err(BhttpError::Truncated("content")));
-        let mut empty_name = vec![0x01, 0x40, 0xc8];
-        put_vec(&mut empty_name, &[0, 1, b'x']);
-        assert_eq!(
-            decode_response(&empty_name),
-            Err(BhttpError::EmptyFieldName)
-        );
-        let mut bad_utf8 = vec![0x01, 0x40, 0xc8];
-        put_vec(&mut bad_utf8, &[1, b'a', 1, 0xff]);
-        assert_eq!(
-            decode_response(&bad_utf8),
-            Err(BhttpError::NotUtf8("field value"))
-        );
+        let request = encode_request("POST", "https", "c", "/", &[], b"", 0);
+        assert_eq!(decode_response(&request), Err(BhttpError::NotAResponse));
+        for bad in [
+            &[][..],
+            &[0x05],             // no such framing
+            &[0x01, 0x40, 0x63], // status 99
+            &[0x01, 0x42, 0x58], // status 600
+            &[0x03, 0x40],       // cut inside the status
+            &good[..good.len() - 3],
+        ] {
+            assert!(
+                matches!(decode_response(bad), Err(BhttpError::Malformed(_))),
+                "{bad:02x?}"
+            );
+        }
+        let bad_utf8 = response(bhttp::Mode::KnownLength, 200, &[], b"");
+        let mut m = bhttp::Message::response(bhttp::StatusCode::try_from(200u16).unwrap());
+        m.put_header(b"a".to_vec(), vec![0xff]);
+        let mut b = Vec::new();
+        m.write_bhttp(bhttp::Mode::KnownLength, &mut b).unwrap();
+        assert_ne!(b, bad_utf8);
+        assert_eq!(decode_response(&b), Err(BhttpError::NotUtf8("field value")));
     }
 }

@@ -277,8 +277,11 @@ impl KeyConfigs {
         &self.configs
     }
 
-    /// The configuration Hush seals to: the first one (the server lists its
-    /// current key first; older ones stay for clients with a cached list).
+    /// The configuration Hush seals to: the newest one it supports. A list
+    /// is written newest first (as `hush serve` publishes it: during a key
+    /// rotation the next key, then the current one), and configurations of
+    /// a kind Hush does not know (Cloudflare's X25519Kyber768, say) were
+    /// skipped when it was parsed, so this is the first one that is left.
     pub fn current(&self) -> &KeyConfig {
         &self.configs[0]
     }

@@ -6,7 +6,8 @@
 //! disk. The client side uses ring alone; the collector uses Mozilla's `ohttp`.
 
 pub mod bhttp;
-mod hpke;
+// Shared with `dap`, which seals DAP input shares with the same HPKE.
+pub(crate) mod hpke;
 mod key_config;
 mod request;
 mod response;
@@ -19,4 +20,5 @@ mod testutil;
 pub use key_config::{KeyConfig, KeyConfigError, KeyConfigs};
 pub use request::{encapsulate, encapsulate_to, encapsulated_len, Encapsulated, SealError};
 pub use response::{OpenError, ResponseOpener, OPENER_LEN};
+pub(crate) use suite::Suite;
 pub use suite::{Aead, Kdf, Kem, SuiteIds, SymmetricSuite};

@@ -30,6 +30,13 @@ pub struct PendingMeta {
     /// The report's UTC day, for the user's record of what was sent.
     #[serde(default)]
     pub day: String,
+    /// The task the report belongs to (a metric, or `hush.*`), so the user
+    /// can be told what it holds without opening it (P13).
+    #[serde(default)]
+    pub task: String,
+    /// How the last failed attempt was answered, while it keeps trying.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_answer: Option<crate::upload::answer::Answer>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,9 +47,10 @@ pub struct OutboxLimits {
 
 impl Default for OutboxLimits {
     fn default() -> Self {
-        // A month of daily reports, 16 KiB each once padded (shipped schema).
+        // About 16 days of the shipped schema's reports: 15 a day, ~64 KiB
+        // in all (DAP, one report per task).
         Self {
-            max_reports: 32,
+            max_reports: 256,
             max_bytes: 1024 * 1024,
         }
     }
@@ -121,6 +129,8 @@ impl Outbox {
                     not_before_ms: fresh_not_before(),
                     attempts: 0,
                     day: String::new(),
+                    task: String::new(),
+                    last_answer: None,
                 }),
             }
         }
@@ -134,14 +144,15 @@ impl Outbox {
         ))
     }
 
-    /// Stores a sealed report of `day`. A report with the same id replaces
-    /// the old one (a window re-closed after a crash). Returns the older
-    /// reports dropped to stay within bounds.
+    /// Stores a sealed report of `task` for `day`. A report with the same id
+    /// replaces the old one. Returns the older reports dropped to stay within
+    /// bounds.
     pub fn push(
         &mut self,
         fs: &dyn Fs,
         id: &str,
         day: &str,
+        task: &str,
         sealed: &[u8],
         not_before_ms: i64,
     ) -> io::Result<Vec<PendingMeta>> {
@@ -160,6 +171,8 @@ impl Outbox {
             not_before_ms,
             attempts: 0,
             day: day.to_owned(),
+            task: task.to_owned(),
+            last_answer: None,
         });
         self.trim(fs)
     }
@@ -204,6 +217,10 @@ impl Outbox {
         }
         self.entries.clear();
         Ok(())
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.entries.iter().any(|m| m.id == id)
     }
 
     pub fn entries(&self) -> &[PendingMeta] {

@@ -28,6 +28,10 @@ pub struct StateData {
     /// holds across restarts.
     #[serde(default)]
     pub upload_starts: Vec<i64>,
+    /// The random gap after the last upload start ends here (P7), so a
+    /// restart does not let due reports leave back to back.
+    #[serde(default)]
+    pub upload_spacing_until: i64,
 }
 
 #[derive(Debug)]
@@ -99,13 +103,16 @@ mod tests {
             uploads: Vec::new(),
             sent: Vec::new(),
             upload_starts: vec![42],
+            upload_spacing_until: 7,
         };
         let mut json: serde_json::Value = serde_json::to_value(&data).unwrap();
         let fields = json.as_object_mut().unwrap();
         assert!(fields.remove("upload_starts").is_some());
         assert!(fields.remove("sent").is_some());
+        assert!(fields.remove("upload_spacing_until").is_some());
         let old: StateData = serde_json::from_value(json.clone()).unwrap();
         assert!(old.upload_starts.is_empty() && old.sent.is_empty());
+        assert_eq!(old.upload_spacing_until, 0);
         assert_eq!(old.window, data.window);
 
         json.as_object_mut()

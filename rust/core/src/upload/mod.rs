@@ -1,9 +1,13 @@
 //! Upload tasks the platform performs and the results it hands back. The core
-//! decides everything (what, when, what a status means); the platform only
-//! does HTTP (DESIGN.md §2).
+//! decides everything (what, when, what an answer means); the platform only
+//! does HTTP (DESIGN.md §2). [`answer`] reads an attempt's result, [`policy`]
+//! decides what follows, and `flow` applies it to the outbox.
 
+pub mod answer;
+pub(crate) mod flow;
 pub mod policy;
 
+pub use answer::{Answer, Meaning};
 pub use policy::{UploadPolicy, Verdict};
 
 /// One HTTP POST for the platform to make.
@@ -11,7 +15,7 @@ pub use policy::{UploadPolicy, Verdict};
 pub struct UploadRequest {
     /// Hand back to [`crate::Hush::upload_finished`].
     pub id: String,
-    /// The relay when configured, else the gateway.
+    /// The relay, or the gateway when opted out of one.
     pub url: String,
     pub headers: Vec<(String, String)>,
     /// An OHTTP encapsulated request (`message/ohttp-req`).

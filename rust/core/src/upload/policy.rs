@@ -1,8 +1,11 @@
-//! What to upload next and what an answer means: a pure function of the
-//! pending bookkeeping, the time and a random draw, so every rule is tested
-//! without a network (model: glean-core `upload/`, plus backoff with full
-//! jitter, persisted retry state and quotas).
+//! What to upload next and what to do after an answer: a pure function of
+//! the pending bookkeeping, the answer's [`Meaning`], the time and a random
+//! draw, so every rule is tested without a network (model: glean-core
+//! `upload/`, plus backoff with full jitter, persisted retry state, quotas
+//! and an expiry).
 
+use super::answer::Meaning;
+use crate::clock::UtcDay;
 use crate::store::outbox::PendingMeta;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,10 +16,22 @@ pub struct UploadPolicy {
     pub max_backoff_ms: u64,
     /// Never retry sooner than this, whatever the draw (no hot loop).
     pub min_backoff_ms: u64,
-    /// After this many failed attempts a report is dropped and counted.
+    /// After this many failed attempts a report whose day is unknown (a
+    /// file the checkpoint never learnt of) is given up and counted. A
+    /// dated report is bounded by `max_age_days` instead: a relay that is
+    /// down for a week must not use up its retries (P16).
     pub max_attempts: u32,
+    /// A report whose day is older than this is given up instead of retried:
+    /// the collector refuses days older than 40 (`hush serve`).
+    pub max_age_days: i64,
     /// At most this many uploads start per rolling hour (battery, data).
     pub max_uploads_per_hour: u32,
+    /// After an upload starts, the next waits a random gap, uniform in
+    /// `[min_gap_ms, max_gap_ms]`, however many are due: reports that are due
+    /// together (after days offline, or a day's several reports) never leave
+    /// back to back, so their arrival times do not group them by device (P7).
+    pub min_gap_ms: u64,
+    pub max_gap_ms: u64,
 }
 
 impl Default for UploadPolicy {
@@ -25,8 +40,11 @@ impl Default for UploadPolicy {
             base_backoff_ms: 60_000,
             max_backoff_ms: 6 * 3_600_000,
             min_backoff_ms: 5_000,
-            max_attempts: 16,
+            max_attempts: 200,
+            max_age_days: 40,
             max_uploads_per_hour: 24,
+            min_gap_ms: 60_000,
+            max_gap_ms: 15 * 60_000,
         }
     }
 }
@@ -42,50 +60,26 @@ pub enum Decision {
     Done,
 }
 
-/// How an attempt ended, as far as the policy cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Stored by the collector (or a duplicate it already had).
-    Delivered,
-    /// Worth retrying: 5xx, 408, 429, a transport error, an unreadable answer.
-    Retry { retry_after_ms: Option<u64> },
-    /// The collector refused it for good (4xx other than 408 and 429).
-    Rejected,
-}
-
 /// What to do with the report after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Delete,
     RetryAt(i64),
-    /// Too many failures, or refused: delete and count.
+    /// Refused, sealed to an unknown key, expired or out of attempts:
+    /// delete and count.
     Drop,
-}
-
-/// Classifies an HTTP status (of the outer request or the sealed inner answer).
-pub fn classify_status(status: u16) -> Outcome {
-    match status {
-        200..=299 => Outcome::Delivered,
-        // 408: the request was too slow (a weak mobile link), not wrong.
-        408 | 429 | 500..=599 => Outcome::Retry {
-            retry_after_ms: None,
-        },
-        // 1xx/3xx should never reach us (redirects are refused); retry later.
-        100..=199 | 300..=399 => Outcome::Retry {
-            retry_after_ms: None,
-        },
-        _ => Outcome::Rejected,
-    }
 }
 
 impl UploadPolicy {
     /// Picks the oldest due report not already in flight, or how long to wait.
-    /// `recent_starts` are the start times of uploads in the last hour.
+    /// `recent_starts` are the start times of uploads in the last hour;
+    /// `spacing_until` is when the gap after the last start ends.
     pub fn next(
         &self,
         pending: &[PendingMeta],
         in_flight: &[String],
         recent_starts: &[i64],
+        spacing_until: i64,
         now: i64,
     ) -> Decision {
         let waiting: Vec<&PendingMeta> = pending
@@ -113,12 +107,19 @@ impl UploadPolicy {
             .iter()
             .min_by_key(|m| m.not_before_ms)
             .expect("non-empty");
-        let at = due.not_before_ms.max(quota_free_at);
+        let at = due.not_before_ms.max(quota_free_at).max(spacing_until);
         if at <= now {
             Decision::Upload(due.id.clone())
         } else {
             Decision::Wait((at - now) as u64)
         }
+    }
+
+    /// The gap after an upload starts: uniform in [min_gap, max_gap]. `draw`
+    /// is uniform in [0, 1).
+    pub fn gap_ms(&self, draw: f64) -> u64 {
+        let span = self.max_gap_ms.saturating_sub(self.min_gap_ms);
+        self.min_gap_ms + (span as f64 * draw.clamp(0.0, 1.0)) as u64
     }
 
     /// Backoff with full jitter: uniform in [min, min(cap, base * 2^(attempts-1))].
@@ -134,20 +135,21 @@ impl UploadPolicy {
         self.min_backoff_ms + (span as f64 * draw.clamp(0.0, 1.0)) as u64
     }
 
-    /// Updates `meta` for an attempt that ended with `outcome` at `now`.
+    /// Updates `meta` for an attempt whose answer meant `meaning` at `now`.
     pub fn verdict(
         &self,
         meta: &mut PendingMeta,
-        outcome: Outcome,
+        meaning: Meaning,
         now: i64,
         draw: f64,
     ) -> Verdict {
-        match outcome {
-            Outcome::Delivered => Verdict::Delete,
-            Outcome::Rejected => Verdict::Drop,
-            Outcome::Retry { retry_after_ms } => {
+        match meaning {
+            Meaning::Delivered => Verdict::Delete,
+            Meaning::Refused | Meaning::KeyUnknown => Verdict::Drop,
+            Meaning::Retry { retry_after_ms } => {
                 meta.attempts = meta.attempts.saturating_add(1);
-                if meta.attempts >= self.max_attempts {
+                let undated = UtcDay::parse_iso(&meta.day).is_none();
+                if self.expired(meta, now) || (undated && meta.attempts >= self.max_attempts) {
                     return Verdict::Drop;
                 }
                 let backoff = self.backoff_ms(meta.attempts, draw);
@@ -159,6 +161,20 @@ impl UploadPolicy {
                 Verdict::RetryAt(meta.not_before_ms)
             }
         }
+    }
+
+    /// Whether `meta`'s day is older than [`UploadPolicy::max_age_days`] at
+    /// `now`. A report of unknown day never expires (attempts bound it).
+    pub fn expired(&self, meta: &PendingMeta, now: i64) -> bool {
+        UtcDay::parse_iso(&meta.day)
+            .is_some_and(|day| UtcDay::of_ms(now).0 - day.0 > self.max_age_days)
+    }
+
+    /// Puts off a report that could not be read this time (a transient I/O
+    /// error): no attempt is counted, and the next one waits a backoff.
+    pub fn defer(&self, meta: &mut PendingMeta, now: i64, draw: f64) {
+        let wait = self.backoff_ms(meta.attempts.max(1), draw);
+        meta.not_before_ms = now.saturating_add(wait as i64);
     }
 }
 
@@ -173,54 +189,56 @@ mod tests {
             not_before_ms,
             attempts: 0,
             day: String::new(),
+            task: String::new(),
+            last_answer: None,
         }
     }
 
-    #[test]
-    fn statuses_map_to_outcomes() {
-        assert_eq!(classify_status(200), Outcome::Delivered);
-        assert_eq!(classify_status(204), Outcome::Delivered);
-        for s in [408, 429, 500, 502, 503, 599] {
-            assert_eq!(
-                classify_status(s),
-                Outcome::Retry {
-                    retry_after_ms: None
-                },
-                "{s}"
-            );
-        }
-        for s in [400, 401, 403, 404, 409, 413, 415, 422] {
-            assert_eq!(classify_status(s), Outcome::Rejected, "{s}");
-        }
-        assert_eq!(
-            classify_status(302),
-            Outcome::Retry {
-                retry_after_ms: None
-            }
-        );
-    }
+    const RETRY: Meaning = Meaning::Retry {
+        retry_after_ms: None,
+    };
 
     #[test]
     fn oldest_due_first_and_wait_until_the_next() {
         let p = UploadPolicy::default();
         let pending = [meta("b", 500), meta("a", 100), meta("c", 2_000)];
-        assert_eq!(p.next(&pending, &[], &[], 50), Decision::Wait(50));
+        assert_eq!(p.next(&pending, &[], &[], 0, 50), Decision::Wait(50));
         assert_eq!(
-            p.next(&pending, &[], &[], 600),
+            p.next(&pending, &[], &[], 0, 600),
             Decision::Upload("a".into())
         );
         assert_eq!(
-            p.next(&pending, &["a".into()], &[], 600),
+            p.next(&pending, &["a".into()], &[], 0, 600),
             Decision::Upload("b".into())
         );
         assert_eq!(
-            p.next(&pending, &["a".into(), "b".into()], &[], 600),
+            p.next(&pending, &["a".into(), "b".into()], &[], 0, 600),
             Decision::Wait(1_400)
         );
-        assert_eq!(p.next(&[], &[], &[], 600), Decision::Done);
+        assert_eq!(p.next(&[], &[], &[], 0, 600), Decision::Done);
         assert_eq!(
-            p.next(&pending[..1], &["b".into()], &[], 600),
+            p.next(&pending[..1], &["b".into()], &[], 0, 600),
             Decision::Done
+        );
+    }
+
+    #[test]
+    fn uploads_keep_a_random_gap_between_them() {
+        let p = UploadPolicy::default();
+        let pending = [meta("a", 0), meta("b", 0)];
+        // Both due, but the gap after the last start has not passed.
+        assert_eq!(p.next(&pending, &[], &[], 700, 600), Decision::Wait(100));
+        assert_eq!(
+            p.next(&pending, &[], &[], 600, 600),
+            Decision::Upload("a".into())
+        );
+        assert_eq!(p.gap_ms(0.0), p.min_gap_ms);
+        assert_eq!(p.gap_ms(1.0), p.max_gap_ms);
+        let mid = p.gap_ms(0.5);
+        assert!(p.min_gap_ms < mid && mid < p.max_gap_ms);
+        assert!(
+            p.min_gap_ms >= 60_000,
+            "a gap shorter than a minute groups reports"
         );
     }
 
@@ -233,12 +251,12 @@ mod tests {
         let pending = [meta("a", 0)];
         let now = 10_000_000;
         assert_eq!(
-            p.next(&pending, &[], &[now - 10, now - 5], now),
+            p.next(&pending, &[], &[now - 10, now - 5], 0, now),
             Decision::Wait(3_600_000 - 10)
         );
         // Starts older than an hour do not count.
         assert_eq!(
-            p.next(&pending, &[], &[now - 3_600_001, now - 5], now),
+            p.next(&pending, &[], &[now - 3_600_001, now - 5], 0, now),
             Decision::Upload("a".into())
         );
     }
@@ -273,15 +291,18 @@ mod tests {
             max_attempts: 3,
             ..UploadPolicy::default()
         };
-        let mut m = meta("a", 0);
+        let mut m = meta("a", 0); // undated: three attempts
         assert_eq!(
-            p.verdict(&mut m, Outcome::Delivered, 0, 0.5),
+            p.verdict(&mut m, Meaning::Delivered, 0, 0.5),
             Verdict::Delete
         );
-        assert_eq!(p.verdict(&mut m, Outcome::Rejected, 0, 0.5), Verdict::Drop);
-        let retry = Outcome::Retry {
-            retry_after_ms: None,
-        };
+        assert_eq!(p.verdict(&mut m, Meaning::Refused, 0, 0.5), Verdict::Drop);
+        assert_eq!(
+            p.verdict(&mut m, Meaning::KeyUnknown, 0, 0.5),
+            Verdict::Drop
+        );
+        assert_eq!(m.attempts, 0, "a final answer is not a failed attempt");
+        let retry = RETRY;
         assert_eq!(
             p.verdict(&mut m, retry, 1_000, 1.0),
             Verdict::RetryAt(1_000 + 60_000)
@@ -301,7 +322,7 @@ mod tests {
         let mut m = meta("a", 0);
         let v = p.verdict(
             &mut m,
-            Outcome::Retry {
+            Meaning::Retry {
                 retry_after_ms: Some(600_000),
             },
             0,
@@ -311,7 +332,7 @@ mod tests {
         let mut m = meta("a", 0);
         let v = p.verdict(
             &mut m,
-            Outcome::Retry {
+            Meaning::Retry {
                 retry_after_ms: Some(1),
             },
             0,
@@ -325,12 +346,63 @@ mod tests {
         let mut m = meta("a", 0);
         let v = p.verdict(
             &mut m,
-            Outcome::Retry {
+            Meaning::Retry {
                 retry_after_ms: Some(u64::MAX),
             },
             0,
             0.0,
         );
         assert_eq!(v, Verdict::RetryAt(p.max_backoff_ms as i64));
+    }
+
+    #[test]
+    fn a_report_is_retried_until_its_day_expires() {
+        let p = UploadPolicy::default();
+        let day = UtcDay::parse_iso("2026-03-01").unwrap();
+        let mut m = PendingMeta {
+            day: day.iso(),
+            ..meta("a", 0)
+        };
+        // The day is 40 days old at the last moment it is retried.
+        let last = UtcDay(day.0 + 40).start_ms() + 86_399_999;
+        assert!(matches!(
+            p.verdict(&mut m, RETRY, last, 0.5),
+            Verdict::RetryAt(_)
+        ));
+        assert!(!p.expired(&m, last));
+        let expired = UtcDay(day.0 + 41).start_ms();
+        assert!(p.expired(&m, expired));
+        assert_eq!(p.verdict(&mut m, RETRY, expired, 0.5), Verdict::Drop);
+        // A delivery is taken whatever the age.
+        assert_eq!(
+            p.verdict(&mut m, Meaning::Delivered, expired, 0.5),
+            Verdict::Delete
+        );
+        // Attempts do not bound a dated report: a relay down for weeks.
+        let mut dated = PendingMeta {
+            day: day.iso(),
+            attempts: p.max_attempts + 5,
+            ..meta("c", 0)
+        };
+        assert!(matches!(
+            p.verdict(&mut dated, RETRY, last, 0.5),
+            Verdict::RetryAt(_)
+        ));
+        // Undated (a file the checkpoint never learnt of): only attempts bound it.
+        let mut undated = meta("b", 0);
+        assert!(!p.expired(&undated, i64::MAX / 2));
+        undated.attempts = p.max_attempts - 1;
+        assert_eq!(p.verdict(&mut undated, RETRY, 0, 0.5), Verdict::Drop);
+    }
+
+    #[test]
+    fn deferring_counts_no_attempt() {
+        let p = UploadPolicy::default();
+        let mut m = meta("a", 0);
+        p.defer(&mut m, 1_000, 1.0);
+        assert_eq!(m.attempts, 0);
+        assert_eq!(m.not_before_ms, 1_000 + p.base_backoff_ms as i64);
+        p.defer(&mut m, 1_000, 0.0);
+        assert_eq!(m.not_before_ms, 1_000 + p.min_backoff_ms as i64);
     }
 }

@@ -1,6 +1,9 @@
-//! Shared test harness: a data directory, a clock the test moves, the RFC 9458
-//! Appendix A key pair, and a log capture for P11 checks.
+//! Shared test harness: a data directory, a clock the test moves, the leader
+//! gateway's OHTTP keys, the two aggregators' DAP keys and task
+//! configuration, and a log capture for P11 checks.
 #![allow(dead_code)]
+
+pub mod dap;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,9 +13,10 @@ use hush_core::anonymize::Environment;
 use hush_core::clock::{ManualClock, UtcDay};
 use hush_core::ohttp::KeyConfigs;
 use hush_core::report::Report;
-use hush_core::seal::Endpoints;
+use hush_core::seal::{EndpointRules, Endpoints, Route};
 use hush_core::store::Fs;
 use hush_core::{Config, Hush};
+use janus_messages::codec::Decode;
 
 /// 2026-11-21 08:00 UTC.
 pub fn start_ms() -> i64 {
@@ -44,8 +48,9 @@ impl Gateway {
         }
     }
 
-    /// Opens the body of a pending file: the report inside, and its padded length.
-    pub fn open_pending(&self, body: &[u8]) -> (Report, usize) {
+    /// Opens the body of a pending file at the gateway, then plays both
+    /// aggregators to see the one device's values (test only).
+    pub fn open_pending(&self, aggs: &dap::Aggregators, body: &[u8]) -> dap::PendingDap {
         let (_opener, request) = hush_core::seal::split_pending(body).expect("opener + request");
         let (message, _) = self
             .server
@@ -53,16 +58,51 @@ impl Gateway {
             .expect("sealed to this gateway");
         let mut cursor = std::io::Cursor::new(&message[..]);
         let m = ::bhttp::Message::read_bhttp(&mut cursor).unwrap();
-        assert!(
-            message[cursor.position() as usize..]
-                .iter()
-                .all(|b| *b == 0),
-            "padding is zeros"
-        );
-        (
-            Report::from_json(m.content()).expect("a report"),
+        assert_eq!(
+            cursor.position() as usize,
             message.len(),
-        )
+            "nothing after the message"
+        );
+        let ::bhttp::ControlData::Request {
+            method,
+            authority,
+            path,
+            ..
+        } = m.control()
+        else {
+            panic!("a request");
+        };
+        let text = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
+        let content_type = m
+            .header()
+            .get(b"content-type")
+            .map(text)
+            .unwrap_or_default();
+        let report = janus_messages::Report::get_decoded(m.content()).expect("a DAP report");
+        let path = text(path);
+        let task_id: janus_messages::TaskId = path
+            .strip_prefix("/dap/tasks/")
+            .and_then(|p| p.strip_suffix("/reports"))
+            .expect("the leader's upload path")
+            .parse()
+            .unwrap();
+        let i = aggs.task_index(&task_id);
+        let opened = aggs.open_shares(&task_id, &report);
+        let (values, n) =
+            dap::aggregate(&aggs.config.tasks[i].vdaf, std::slice::from_ref(&opened)).unwrap();
+        assert_eq!(n, 1);
+        let secs = report.metadata().time().as_seconds_since_epoch() as i64;
+        dap::PendingDap {
+            method: text(method),
+            authority: text(authority),
+            path,
+            content_type,
+            wire_len: request.len(),
+            task: aggs.config.tasks[i].name.clone(),
+            day: UtcDay::of_ms(secs * 1000).iso(),
+            report,
+            values,
+        }
     }
 }
 
@@ -70,6 +110,7 @@ pub struct Harness {
     pub dir: tempfile::TempDir,
     pub clock: ManualClock,
     pub gateway: Gateway,
+    pub aggs: dap::Aggregators,
 }
 
 impl Harness {
@@ -78,6 +119,7 @@ impl Harness {
             dir: tempfile::tempdir().unwrap(),
             clock: ManualClock::new(start_ms()),
             gateway: Gateway::new(),
+            aggs: dap::Aggregators::new(&hush_core::schema::Schema::default_browser()),
         }
     }
 
@@ -90,12 +132,54 @@ impl Harness {
             .collect()
     }
 
-    /// Every pending report, opened by the gateway.
-    pub fn pending_reports(&self, h: &Hush) -> Vec<Report> {
+    /// Every pending report, opened by the gateway and both aggregators.
+    pub fn pending_reports(&self, h: &Hush) -> Vec<dap::PendingDap> {
         self.pending(h)
             .iter()
-            .map(|b| self.gateway.open_pending(b).0)
+            .map(|b| self.gateway.open_pending(&self.aggs, b))
             .collect()
+    }
+
+    /// The pending reports by day, then task: the one device's values.
+    pub fn pending_days(&self, h: &Hush) -> BTreeMap<String, BTreeMap<String, Vec<u128>>> {
+        let mut days: BTreeMap<String, BTreeMap<String, Vec<u128>>> = BTreeMap::new();
+        for r in self.pending_reports(h) {
+            let previous = days.entry(r.day).or_default().insert(r.task, r.values);
+            assert!(previous.is_none(), "two reports of one task and day");
+        }
+        days
+    }
+
+    /// Every non-zero value of the pending reports, labelled: what a collector
+    /// could read if it could unshard one device's report (it cannot, P14).
+    pub fn pending_in_words(&self, h: &Hush) -> String {
+        let mut out = String::new();
+        for (day, tasks) in self.pending_days(h) {
+            for (task, values) in tasks {
+                let labels = &self.aggs.plan.task(&task).unwrap().labels;
+                for (i, v) in values.iter().enumerate().filter(|(_, v)| **v > 0) {
+                    let label = labels.get(i).map_or("", String::as_str);
+                    out.push_str(&format!("{day} {task} {label} {v}\n"));
+                }
+            }
+        }
+        out
+    }
+
+    /// The value of `label` (or of a plain sum, `""`) in `task`'s values.
+    pub fn value(&self, values: &BTreeMap<String, Vec<u128>>, task: &str, label: &str) -> u128 {
+        let t = self.aggs.plan.task(task).expect("a planned task");
+        let v = &values[task];
+        if label.is_empty() {
+            assert_eq!(v.len(), 1, "{task} is a vector");
+            return v[0];
+        }
+        let i = t
+            .labels
+            .iter()
+            .position(|l| l == label)
+            .unwrap_or_else(|| panic!("{task} has no label {label}"));
+        v[i]
     }
 
     pub fn path(&self) -> &Path {
@@ -104,11 +188,25 @@ impl Harness {
 
     pub fn config(&self) -> Config {
         let env = Environment::coarse("14.2.7", 34, "en-US").unwrap();
-        let endpoints = Endpoints::new("https://collector.invalid/gateway", None).unwrap();
+        let endpoints = Endpoints::new(
+            "https://collector.invalid/gateway",
+            Route::DirectToCollector,
+            EndpointRules::Release,
+        )
+        .unwrap();
         let keys = KeyConfigs::parse(&self.gateway.keys).unwrap();
-        let mut c = Config::new(self.path().to_path_buf(), keys, endpoints, env);
+        let tasks = self.aggs.tasks_json();
+        let mut c = Config::new(self.path().to_path_buf(), keys, endpoints, tasks, env);
         c.clock = Arc::new(self.clock.clone());
         c.collection_enabled = Some(true);
+        c
+    }
+
+    /// [`Harness::config`] with another schema (and tasks to match it).
+    pub fn config_for(&self, schema: hush_core::schema::Schema) -> Config {
+        let mut c = self.config();
+        c.tasks = self.aggs.tasks_for(&schema);
+        c.schema = schema;
         c
     }
 

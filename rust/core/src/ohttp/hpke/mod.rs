@@ -162,6 +162,24 @@ impl SenderContext {
     }
 }
 
+/// Single-shot base-mode encryption (RFC 9180 §6.1 SealBase): a fresh
+/// ephemeral key, one message. Returns `enc` and `ct || tag`.
+pub(crate) fn seal_base(
+    suite: Suite,
+    pk_r: &[u8; X25519_LEN],
+    info: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<([u8; X25519_LEN], Vec<u8>), HpkeError> {
+    let encap = Encap::generate(pk_r, &ring::rand::SystemRandom::new())?;
+    let mut ctx = SenderContext::setup_base(suite, pk_r, info, &encap);
+    let mut out = Vec::with_capacity(plaintext.len() + TAG_LEN);
+    out.extend_from_slice(plaintext);
+    let tag = ctx.seal_in_place(aad, &mut out)?;
+    out.extend_from_slice(&tag);
+    Ok((*encap.enc(), out))
+}
+
 /// Nt of every AEAD Hush supports (and of every AEAD ring offers).
 pub(crate) const TAG_LEN: usize = 16;
 

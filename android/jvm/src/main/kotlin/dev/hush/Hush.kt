@@ -10,7 +10,7 @@ import java.io.Closeable
  * Hush: privacy-first usage statistics for a browser.
  *
  * ```
- * val hush = Hush.start(HushConfig(dataDir, keys, gatewayUrl, relayUrl, AppEnvironment("14.2.7", 34, "de-AT")))
+ * val hush = Hush.start(HushConfig(dataDir, keys, gatewayUrl, relayUrl, AppEnvironment("14.2.7", 34, "de-AT"), taskConfig))
  * val bookmarks = hush.counter("bookmarks.added")       // resolve once
  * val tab = hush.openTab(private = false)
  * tab.pageLoaded(url, loadMs); tab.count(bookmarks)      // cheap, any thread
@@ -25,7 +25,7 @@ import java.io.Closeable
  */
 class Hush private constructor(internal val handle: Long, config: HushConfig) : Closeable {
 
-    private val background = Background(handle, config.uploader, config.checkpointDelayMs)
+    internal val background = Background(handle, config.uploader, config.checkpointDelayMs)
 
     @Volatile
     private var descriptions: Map<String, String>? = null
@@ -44,6 +44,8 @@ class Hush private constructor(internal val handle: Long, config: HushConfig) : 
                 config.keyConfig,
                 config.gatewayUrl,
                 config.relayUrl,
+                config.taskConfig,
+                config.directToCollector,
                 config.environment.appVersion,
                 config.environment.androidApiLevel,
                 config.environment.locale,
@@ -86,16 +88,24 @@ class Hush private constructor(internal val handle: Long, config: HushConfig) : 
     fun setEnhancedIncognito(enabled: Boolean) = NativeBridge.setEnhancedIncognito(handle, enabled)
 
     /**
-     * What became of each day's sealed report, oldest first (P13): sent,
-     * refused or deleted unsent. A closed day's contents are kept only sealed,
-     * so this says when and whether; what it held is what [pendingReport]
-     * showed until the day closed.
+     * What became of each sealed report, oldest first (P13): still retrying
+     * (with how the last attempt was answered), sent, refused or deleted
+     * unsent. A closed day's contents are kept only sealed, so this says when
+     * and whether; what it held is what [pendingReport] showed until the day
+     * closed.
      */
     @Suppress("UNCHECKED_CAST")
     fun sentReports(): List<SentReport> =
-        (Json.parse(NativeBridge.sentHistory(handle)) as List<Map<String, Any?>>).map {
-            SentReport(it["day"] as String, SentReport.Outcome.fromJson(it["outcome"] as String))
-        }
+        (Json.parse(NativeBridge.sentHistory(handle)) as List<Map<String, Any?>>).map(SentReport::fromJson)
+
+    /**
+     * Every sealed report waiting to be sent (P13), oldest first: its day,
+     * the metric it measures, what it holds in plain words, and whether it
+     * waits for its send time, is being sent or is retrying.
+     */
+    @Suppress("UNCHECKED_CAST")
+    fun pendingUploads(): List<PendingUpload> =
+        (Json.parse(NativeBridge.pendingUploads(handle)) as List<Map<String, Any?>>).map(PendingUpload::fromJson)
 
     /** Exactly what is waiting to be sent for today; see [PendingReport.describe]. */
     fun pendingReport(): PendingReport =
@@ -111,20 +121,23 @@ class Hush private constructor(internal val handle: Long, config: HushConfig) : 
 
     /**
      * Checkpoints and performs every upload that is due now, on the
-     * background thread, and returns when that is done. For tests and demos;
-     * the app never needs it.
+     * background thread, and returns when that is done: at most one, since
+     * uploads keep a random gap between them (P7). Returns how long until
+     * the next upload is due, in milliseconds, or null when nothing is
+     * pending. The Android adapter's upload job uses it to run again then;
+     * otherwise it is for tests and demos.
      *
      * @throws HushException if the checkpoint failed.
      */
-    fun flush() = background.flush()
+    fun flush(): Long? = background.flush()
 
     /** Writes a last checkpoint and frees the native core. A second close throws [IllegalStateException]. */
     override fun close() = background.close()
 
     /**
-     * A recording call returned. Private tabs too: with Enhanced incognito
-     * off they may count aggregate counters, which must be saved like any
-     * other; when they recorded nothing the checkpoint finds nothing to write.
+     * A normal tab's recording call returned: a checkpoint follows within
+     * [HushConfig.checkpointDelayMs]. Private tabs never call it (P1): see
+     * [Tab] for what saves their aggregate counts.
      */
     internal fun changed() = background.changed()
 

@@ -15,9 +15,23 @@ data class AppEnvironment(
  * Everything [Hush.start] needs.
  *
  * @property dataDir an app-private directory Hush owns (created if missing).
- * @property keyConfig the collector's pinned `application/ohttp-keys`.
- * @property gatewayUrl the collector's OHTTP gateway.
- * @property relayUrl an OHTTP relay, so the collector never sees the device's IP.
+ * @property keyConfig the collector's pinned `application/ohttp-keys`, newest
+ *   configuration first (Hush seals to the newest it supports).
+ * @property gatewayUrl the collector's OHTTP gateway (what the relay forwards to).
+ * @property relayUrl an OHTTP relay, so the collector never sees the device's
+ *   IP address. Required unless [directToCollector] is set.
+ * @property taskConfig the pinned DAP task configuration (JSON, format
+ *   `hush-dap-tasks/1`, made by the operator, e.g. with `hush dap-setup`):
+ *   the leader's and helper's URLs and HPKE keys, and one task per metric of
+ *   the schema. Every measurement leaves the device as a report of its task,
+ *   secret-shared between the two (P14). The leader's URL is what the sealed
+ *   inner request names, a setting apart from [gatewayUrl], so any standard
+ *   OHTTP gateway can sit in front of the leader without rewrites. Every
+ *   device of an app must ship the same bytes (P15).
+ * @property directToCollector `true` sends reports straight to the gateway,
+ *   without a relay: the collector then sees each device's IP address next
+ *   to its reports. An explicit opt-out (with [relayUrl] null); never the
+ *   default.
  * @property schemaToml the metric schema; null = the one Hush ships.
  * @property collectionEnabled the user's "Usage statistics" choice as the app
  *   saved it; null = not asked yet (nothing is recorded until it is given).
@@ -31,9 +45,11 @@ class HushConfig @JvmOverloads constructor(
     val gatewayUrl: String,
     val relayUrl: String?,
     val environment: AppEnvironment,
+    val taskConfig: ByteArray,
     val schemaToml: String? = null,
     val collectionEnabled: Boolean? = null,
     val enhancedIncognito: Boolean = true,
     val uploader: Uploader = HttpUrlConnectionUploader(),
     val checkpointDelayMs: Long = 30_000,
+    val directToCollector: Boolean = false,
 )

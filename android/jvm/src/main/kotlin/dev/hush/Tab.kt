@@ -11,7 +11,9 @@ import java.io.Closeable
  * normal tab's.
  *
  * The calls are cheap enough for the UI thread (memory only; the disk work is
- * on Hush's background thread). Thread-safe.
+ * on Hush's background thread). A private tab's calls do not reach that
+ * thread at all: they schedule no checkpoint, so no file is written, sealed
+ * or timed because of them, even after midnight. Thread-safe.
  */
 class Tab internal constructor(private val hush: Hush, private val id: Long, val isPrivate: Boolean) : Closeable {
 
@@ -25,36 +27,49 @@ class Tab internal constructor(private val hush: Hush, private val id: Long, val
      */
     fun pageLoaded(url: String, loadMs: Long) {
         NativeBridge.pageLoaded(hush.handle, id, url, loadMs)
-        hush.changed()
+        recorded()
     }
 
     /** A search results page was shown: only the engine is counted, never the query (P6). */
     fun searched(url: String) {
         NativeBridge.searched(hush.handle, id, url)
-        hush.changed()
+        recorded()
     }
 
     @JvmOverloads
     fun count(metric: Counter, n: Long = 1) {
         NativeBridge.add(hush.handle, id, hush.own(metric), n)
-        hush.changed()
+        recorded()
     }
 
     /** @param label one of the labels the schema declares for [metric]. */
     @JvmOverloads
     fun count(metric: LabeledCounter, label: String, n: Long = 1) {
         NativeBridge.addLabel(hush.handle, id, hush.own(metric), label, n)
-        hush.changed()
+        recorded()
     }
 
     fun set(metric: BooleanMetric, value: Boolean) {
         NativeBridge.setBoolean(hush.handle, id, hush.own(metric), value)
-        hush.changed()
+        recorded()
     }
 
     fun accumulate(metric: Histogram, value: Long) {
         NativeBridge.accumulate(hush.handle, id, hush.own(metric), value)
-        hush.changed()
+        recorded()
+    }
+
+    /**
+     * A call returned. A normal tab's may have changed the state, so a
+     * checkpoint follows soon. A private tab's never schedules one (P1): with
+     * Enhanced incognito on it recorded nothing; with it off it may have
+     * counted an `aggregate` counter, in memory, and that count is saved by
+     * the checkpoints that happen anyway (the periodic one, the one when the
+     * app goes to the background, [Hush.checkpointSoon], or the last one at
+     * [Hush.close]), so no disk write is ever timed by private browsing.
+     */
+    private fun recorded() {
+        if (!isPrivate) hush.changed()
     }
 
     /** Closes the tab; a second close throws [IllegalStateException]. */

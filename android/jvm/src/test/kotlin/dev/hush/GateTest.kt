@@ -13,34 +13,23 @@ class GateTest {
     @TempDir
     lateinit var dir: File
 
-    /** Every recording call a tab has, with browsing-looking arguments. */
-    private fun recordEverything(hush: Hush, tab: Tab) {
-        tab.pageLoaded("https://en.wikipedia.org/wiki/Secret?q=1", 420)
-        tab.searched("https://www.google.com/search?q=private+question")
-        tab.count(hush.counter("bookmarks.added"))
-        tab.count(hush.counter("tabs.private_opened"))
-        tab.count(hush.labeledCounter("settings.switched"), "dark_mode_on")
-        tab.set(hush.boolean("settings.search_suggestions_enabled"), true)
-        tab.accumulate(hush.histogram("page.load_time_ms"), 1234)
-    }
-
     @Test
     fun `private tab calls change nothing, in memory or on disk`() {
         Hush.start(TestSupport.config(dir)).use { hush ->
             val normal = hush.openTab(private = false)
-            recordEverything(hush, normal) // so the report is not trivially empty
+            TestSupport.recordEverything(hush, normal) // so the report is not trivially empty
             hush.flush()
             val reportBefore = NativeBridge.pendingReport(hush.handle)
             val filesBefore = TestSupport.snapshot(dir)
 
             val private = hush.openTab(private = true)
-            repeat(3) { recordEverything(hush, private) }
+            repeat(3) { TestSupport.recordEverything(hush, private) }
             hush.flush()
 
             assertEquals(reportBefore, NativeBridge.pendingReport(hush.handle))
             assertEquals(filesBefore, TestSupport.snapshot(dir))
             // The same calls through the normal tab do change it: the check can fail.
-            recordEverything(hush, normal)
+            TestSupport.recordEverything(hush, normal)
             assertNotEquals(reportBefore, NativeBridge.pendingReport(hush.handle))
         }
     }
@@ -49,12 +38,12 @@ class GateTest {
     fun `with enhanced incognito off a private tab counts only aggregate counters`() {
         Hush.start(TestSupport.config(dir, enhancedIncognito = false)).use { hush ->
             val private = hush.openTab(private = true)
-            recordEverything(hush, private)
+            TestSupport.recordEverything(hush, private)
             val metrics = hush.pendingReport().metrics
             assertEquals(mapOf<String, MetricValue>("tabs.private_opened" to MetricValue.Count(1)), metrics)
 
             hush.setEnhancedIncognito(true)
-            recordEverything(hush, private)
+            TestSupport.recordEverything(hush, private)
             assertEquals(metrics, hush.pendingReport().metrics)
         }
     }
@@ -62,7 +51,7 @@ class GateTest {
     @Test
     fun `nothing is recorded before the user's choice is given`() {
         Hush.start(TestSupport.config(dir, collection = null)).use { hush ->
-            recordEverything(hush, hush.openTab(private = false))
+            TestSupport.recordEverything(hush, hush.openTab(private = false))
             assertTrue(hush.pendingReport().isEmpty)
         }
     }
@@ -71,14 +60,14 @@ class GateTest {
     fun `switching collection off deletes every unsent byte at once and on starts empty`() {
         Hush.start(TestSupport.config(dir)).use { hush ->
             val tab = hush.openTab(private = false)
-            recordEverything(hush, tab)
+            TestSupport.recordEverything(hush, tab)
             hush.flush()
             assertTrue(TestSupport.snapshot(dir).isNotEmpty(), "a checkpoint was written")
 
             hush.setCollectionEnabled(false)
             assertTrue(hush.pendingReport().isEmpty)
             assertEquals(emptyMap(), TestSupport.snapshot(dir))
-            recordEverything(hush, tab)
+            TestSupport.recordEverything(hush, tab)
             assertTrue(hush.pendingReport().isEmpty)
 
             hush.setCollectionEnabled(true)

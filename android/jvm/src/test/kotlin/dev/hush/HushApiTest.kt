@@ -82,16 +82,29 @@ class HushApiTest {
             expires = "never"
         """.trimIndent()
         val config = TestSupport.config(dir).let {
-            HushConfig(it.dataDir, it.keyConfig, it.gatewayUrl, it.relayUrl, it.environment, schemaToml = schema, collectionEnabled = true, uploader = it.uploader)
+            HushConfig(
+                it.dataDir, it.keyConfig, it.gatewayUrl, it.relayUrl, it.environment, TestSupport.tasksFor(schema),
+                schemaToml = schema, collectionEnabled = true, uploader = it.uploader,
+            )
         }
         Hush.start(config).use { hush ->
             hush.openTab(private = false).count(hush.counter("app.opened"))
             assertEquals(mapOf<String, MetricValue>("app.opened" to MetricValue.Count(1)), hush.pendingReport().metrics)
             kotlin.test.assertFailsWith<IllegalArgumentException> { hush.counter("bookmarks.added") }
         }
-        val broken = HushConfig(File(dir, "b"), TestSupport.KEYS, TestSupport.GATEWAY, null, TestSupport.ENV, schemaToml = "not toml [")
+        val broken = HushConfig(
+            File(dir, "b"), TestSupport.KEYS, TestSupport.GATEWAY, TestSupport.RELAY, TestSupport.ENV, TestSupport.TASKS,
+            schemaToml = "not toml [",
+        )
         val e = kotlin.test.assertFailsWith<IllegalArgumentException> { Hush.start(broken) }
         assertContains(e.message!!, "TOML")
+        // The shipped schema's task configuration does not fit another schema.
+        val mismatched = HushConfig(
+            File(dir, "c"), TestSupport.KEYS, TestSupport.GATEWAY, TestSupport.RELAY, TestSupport.ENV, TestSupport.TASKS,
+            schemaToml = schema,
+        )
+        val m = kotlin.test.assertFailsWith<IllegalArgumentException> { Hush.start(mismatched) }
+        assertContains(m.message!!, "no task for 'app.opened'")
     }
 
     @Test

@@ -74,8 +74,8 @@ object JniStressMain {
              * test clock past a wait (backoff, upload delay, hourly quota) or
              * to the next day plus a checkpoint (which seals the closed day)
              * until it hands out an upload. An upload is always finished,
-             * with a failure the core retries or drops: the report stays
-             * until its attempts run out.
+             * with a failure the core retries: the report stays until its
+             * day is too old for the collector (or the outbox is full).
              */
             fun uploadRound(force: Boolean) {
                 var task = NativeBridge.nextUpload(h)
@@ -127,7 +127,8 @@ object JniStressMain {
                 }
             }
             check(thrown == rounds / 5) { "expected ${rounds / 5} exceptions, got $thrown" }
-            check(hush.sentReports().isNotEmpty()) { "no report ran out of attempts" }
+            // Every attempt is in the record, so the history crossed JNI with content.
+            check(hush.sentReports().sumOf { it.attempts } > 0) { "no upload attempt was recorded" }
         }
         println("stress done: $rounds rounds, $uploads upload tasks handed out and finished, $waits waits, " +
             "test clock moved ${movedMs / (24 * HOUR_MS)} days")

@@ -12,6 +12,15 @@ object TestSupport {
         ).chunked(2).map { it.toInt(16).toByte() }.toByteArray()
     const val GATEWAY = "https://collector.example/gateway"
     const val RELAY = "https://relay.example/relay"
+    /**
+     * A DAP task configuration for the shipped schema whose aggregator keys
+     * nobody holds (the test-hooks library makes it): for tests that never
+     * upload to real aggregators.
+     */
+    val TASKS: ByteArray by lazy { dev.hush.internal.NativeBridge.testTaskConfig(null) }
+
+    /** The same for another schema. */
+    fun tasksFor(schemaToml: String): ByteArray = dev.hush.internal.NativeBridge.testTaskConfig(schemaToml)
     val ENV = AppEnvironment("14.2.7", 34, "de-AT")
 
     /** Fails the test if the core ever hands out an upload. */
@@ -25,12 +34,16 @@ object TestSupport {
         gateway: String = GATEWAY,
         relay: String? = RELAY,
         checkpointDelayMs: Long = 30_000,
+        tasks: ByteArray = TASKS,
+        directToCollector: Boolean = relay == null,
     ) = HushConfig(
         dataDir = dir,
         keyConfig = KEYS,
         gatewayUrl = gateway,
         relayUrl = relay,
         environment = ENV,
+        taskConfig = tasks,
+        directToCollector = directToCollector,
         collectionEnabled = collection,
         enhancedIncognito = enhancedIncognito,
         uploader = uploader,
@@ -46,6 +59,17 @@ object TestSupport {
         val day = 86_400_000L
         val untilMidnight = day - Math.floorMod(System.currentTimeMillis(), day)
         if (untilMidnight < marginMs) Thread.sleep(untilMidnight + 1_000)
+    }
+
+    /** Every recording call a tab has, with browsing-looking arguments. */
+    fun recordEverything(hush: Hush, tab: Tab) {
+        tab.pageLoaded("https://en.wikipedia.org/wiki/Secret?q=1", 420)
+        tab.searched("https://www.google.com/search?q=private+question")
+        tab.count(hush.counter("bookmarks.added"))
+        tab.count(hush.counter("tabs.private_opened"))
+        tab.count(hush.labeledCounter("settings.switched"), "dark_mode_on")
+        tab.set(hush.boolean("settings.search_suggestions_enabled"), true)
+        tab.accumulate(hush.histogram("page.load_time_ms"), 1234)
     }
 
     /** Every file under [dir] with its bytes. */

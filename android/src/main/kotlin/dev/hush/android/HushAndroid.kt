@@ -13,7 +13,7 @@ import java.io.File
  * Hush on Android: one call from `Application.onCreate`.
  *
  * ```
- * val hush = HushAndroid.init(this, keyConfig, gatewayUrl, relayUrl)
+ * val hush = HushAndroid.init(this, keyConfig, gatewayUrl, relayUrl, taskConfig)
  * ```
  *
  * It opens Hush in the app's no-backup directory, binds the two switches of
@@ -42,7 +42,11 @@ object HushAndroid {
         get() = current?.hush
 
     /**
-     * Opens Hush and binds it to the app.
+     * Opens Hush and binds it to the app. The transport settings are
+     * [HushConfig]'s: [relayUrl] is required unless [directToCollector] is
+     * `true` (the collector then sees each device's IP address), and
+     * [taskConfig] is the pinned DAP task configuration (the leader's and
+     * helper's URLs and keys, a task per metric).
      *
      * @param preferences where the settings screen stores the two switches;
      *   default: the app's default preferences file (the one androidx
@@ -56,11 +60,13 @@ object HushAndroid {
         keyConfig: ByteArray,
         gatewayUrl: String,
         relayUrl: String?,
+        taskConfig: ByteArray,
         preferences: SharedPreferences = HushSettings.defaultPreferences(context),
         uploader: Uploader = HttpUrlConnectionUploader(),
         schemaToml: String? = null,
         jobId: Int = DEFAULT_JOB_ID,
         uploadPeriodMs: Long = DEFAULT_UPLOAD_PERIOD_MS,
+        directToCollector: Boolean = false,
     ): Hush = synchronized(this) {
         check(current == null) { "HushAndroid is initialised already" }
         val app = context.applicationContext
@@ -70,6 +76,8 @@ object HushAndroid {
                 keyConfig = keyConfig,
                 gatewayUrl = gatewayUrl,
                 relayUrl = relayUrl,
+                taskConfig = taskConfig,
+                directToCollector = directToCollector,
                 environment = Environment.of(app),
                 schemaToml = schemaToml,
                 collectionEnabled = HushSettings.collectionEnabled(preferences),
@@ -78,7 +86,7 @@ object HushAndroid {
             ),
         )
         val scheduler = UploadScheduler(app, jobId, uploadPeriodMs)
-        val binding = Binding(hush, HushSettings(preferences, hush, scheduler), BackgroundCheckpoint(hush), app as? Application)
+        val binding = Binding(hush, HushSettings(preferences, hush, scheduler), BackgroundCheckpoint(hush), app as? Application, scheduler)
         binding.start()
         current = binding
         hush
@@ -98,6 +106,11 @@ object HushAndroid {
         }
     }
 
+    /** The upload job's one-off next run, when the core's next upload is due. */
+    internal fun scheduleNextUpload(delayMs: Long) {
+        current?.scheduler?.scheduleNext(delayMs)
+    }
+
     /**
      * Hush's directory: app-private and outside Auto Backup, so that state
      * derived from browsing never leaves the device in a backup and a
@@ -111,6 +124,7 @@ object HushAndroid {
         private val settings: HushSettings,
         private val checkpoint: BackgroundCheckpoint,
         private val app: Application?,
+        val scheduler: UploadScheduler,
     ) {
         fun start() {
             settings.start()

@@ -5,9 +5,10 @@ import android.app.job.JobService
 import android.util.Log
 
 /**
- * The periodic upload job: checkpoints and performs whatever uploads the
- * core says are due now ([dev.hush.Hush.flush]) on a worker thread. Declared
- * in the library's manifest, so the app merges it without editing its own.
+ * The upload job: checkpoints and performs whatever upload the core says is
+ * due now ([dev.hush.Hush.flush]) on a worker thread, then asks to run again
+ * when the next one is due. Declared in the library's manifest, so the app
+ * merges it without editing its own.
  */
 class HushUploadJobService : JobService() {
     override fun onStartJob(params: JobParameters): Boolean {
@@ -15,7 +16,7 @@ class HushUploadJobService : JobService() {
         val hush = HushAndroid.instance ?: return false
         Thread({
             try {
-                hush.flush()
+                hush.flush()?.let(HushAndroid::scheduleNextUpload)
             } catch (e: RuntimeException) {
                 Log.w(TAG, "upload job failed: ${e.javaClass.simpleName}: ${e.message}")
             } finally {

@@ -6,7 +6,10 @@ import android.content.ComponentName
 import android.content.Context
 
 /**
- * Keeps one periodic [HushUploadJobService] job while collection is on.
+ * Keeps one periodic [HushUploadJobService] job while collection is on, and
+ * a one-off run (id `jobId + 1`) for when the core's next upload is due:
+ * each report leaves at its own random time and uploads keep a random gap
+ * between them (P7), which a periodic job alone would bunch into one burst.
  * Network is required; no JobScheduler backoff or retry (the core owns
  * backoff, quotas and timing). Not persisted across reboots, which would
  * need RECEIVE_BOOT_COMPLETED: [HushAndroid.init] schedules it again.
@@ -29,10 +32,22 @@ internal class UploadScheduler(
         jobs.schedule(job)
     }
 
+    /** Runs the upload job once more, [delayMs] from now (the core's next due upload). */
+    fun scheduleNext(delayMs: Long) {
+        val jobs = scheduler ?: return
+        val job = JobInfo.Builder(jobId + 1, ComponentName(context, HushUploadJobService::class.java))
+            .setRequiredNetworkType(JobInfo.NETWORK_TYPE_ANY)
+            .setMinimumLatency(delayMs.coerceAtLeast(0))
+            .build()
+        jobs.schedule(job)
+    }
+
     fun cancel() {
         val jobs = scheduler ?: return
-        // Only our own job: the id space is shared with the app's other jobs.
-        if (jobs.getPendingJob(jobId)?.service?.className == SERVICE) jobs.cancel(jobId)
+        // Only our own jobs: the id space is shared with the app's other jobs.
+        for (id in listOf(jobId, jobId + 1)) {
+            if (jobs.getPendingJob(id)?.service?.className == SERVICE) jobs.cancel(id)
+        }
     }
 
     private companion object {

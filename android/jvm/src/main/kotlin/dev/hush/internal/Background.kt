@@ -9,6 +9,7 @@ import java.util.concurrent.RejectedExecutionException
 import java.util.concurrent.ScheduledThreadPoolExecutor
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicBoolean
+import java.util.concurrent.atomic.AtomicLong
 import java.util.logging.Level
 import java.util.logging.Logger
 
@@ -16,8 +17,9 @@ import java.util.logging.Logger
  * The one library-owned thread that does Hush's disk and network work:
  * checkpoints (at most one per [checkpointDelayMs] while changes keep coming,
  * the first that long after a change), a periodic checkpoint that seals
- * windows closed at midnight, and the core's upload tasks. Recording calls
- * only flip an atomic flag here.
+ * windows closed at midnight, and the core's upload tasks. A normal tab's
+ * recording calls only flip an atomic flag here; a private tab's never come
+ * here at all (see [dev.hush.Tab]).
  */
 internal class Background(
     private val handle: Long,
@@ -34,6 +36,10 @@ internal class Background(
     private val driver = UploadDriver(NativeUploadQueue(handle), uploader)
     private val checkpointScheduled = AtomicBoolean(false)
 
+    /** Checkpoints [changed] has scheduled, and checkpoints run; for tests. */
+    internal val checkpointsScheduled = AtomicLong()
+    internal val checkpointsRun = AtomicLong()
+
     /** The next upload run; touched on the executor thread only. */
     private var wake: Future<*>? = null
 
@@ -48,8 +54,9 @@ internal class Background(
         try {
             executor.schedule({
                 checkpointScheduled.set(false)
-                quietly { NativeBridge.checkpoint(handle) }
+                quietly { checkpoint() }
             }, checkpointDelayMs, TimeUnit.MILLISECONDS)
+            checkpointsScheduled.incrementAndGet()
         } catch (e: RejectedExecutionException) {
             // Closing: the final checkpoint covers it.
         }
@@ -58,7 +65,7 @@ internal class Background(
     /** A checkpoint now, on this thread, without uploading; returns at once. */
     fun checkpointNow() {
         try {
-            executor.execute { quietly { NativeBridge.checkpoint(handle) } }
+            executor.execute { quietly { checkpoint() } }
         } catch (e: RejectedExecutionException) {
             // Closing: the final checkpoint covers it.
         }
@@ -76,14 +83,18 @@ internal class Background(
         }
     }
 
-    /** Checkpoints and performs every upload due now, on the background thread; waits for it. */
-    fun flush() = await(submit { checkpointAndUpload() })
+    /**
+     * Checkpoints and performs every upload due now, on the background
+     * thread; waits for it. Returns the delay until the next is due (null:
+     * nothing pending).
+     */
+    fun flush(): Long? = await(submitFor { checkpointAndUpload() })
 
     /** Final checkpoint, then frees the core; the thread ends. */
     fun close() {
         val last = submit {
             try {
-                NativeBridge.checkpoint(handle)
+                checkpoint()
             } finally {
                 NativeBridge.close(handle)
             }
@@ -96,15 +107,28 @@ internal class Background(
         }
     }
 
-    private fun checkpointAndUpload() {
+    /**
+     * For tests: completes once every task due within [delayMs] from now has
+     * run (one thread runs the tasks in the order they are due).
+     */
+    internal fun afterDelay(delayMs: Long): Future<*> = executor.schedule({}, delayMs, TimeUnit.MILLISECONDS)
+
+    private fun checkpoint() {
+        checkpointsRun.incrementAndGet()
         NativeBridge.checkpoint(handle)
-        upload()
     }
 
-    private fun upload() {
+    private fun checkpointAndUpload(): Long? {
+        checkpoint()
+        return upload()
+    }
+
+    /** Runs what is due; schedules the next run; returns its delay (null: nothing pending). */
+    private fun upload(): Long? {
         val delay = driver.run()
         wake?.cancel(false)
         wake = if (delay == null) null else executor.schedule({ quietly { upload() } }, delay.coerceIn(0, periodMs), TimeUnit.MILLISECONDS)
+        return delay
     }
 
     /**
@@ -122,7 +146,9 @@ internal class Background(
         }
     }
 
-    private fun submit(work: () -> Unit): Future<Unit> = try {
+    private fun submit(work: () -> Unit): Future<Unit> = submitFor(work)
+
+    private fun <T> submitFor(work: () -> T): Future<T> = try {
         executor.submit(Callable { work() })
     } catch (e: RejectedExecutionException) {
         throw IllegalStateException("Hush instance is closed")

@@ -21,6 +21,8 @@ object NativeBridge {
         keyConfig: ByteArray?,
         gatewayUrl: String?,
         relayUrl: String?,
+        taskConfig: ByteArray?,
+        directToCollector: Boolean,
         appVersion: String?,
         androidApiLevel: Int,
         locale: String?,
@@ -52,6 +54,9 @@ object NativeBridge {
     /** JSON `[{"day", "outcome"}]`, oldest first. */
     @JvmStatic external fun sentHistory(handle: Long): String
 
+    /** JSON: the outbox in plain words (hush-core `transparency::PendingUpload`). */
+    @JvmStatic external fun pendingUploads(handle: Long): String
+
     /** `[{"name","type","description","incognito"}]`. */
     @JvmStatic external fun schemaInfo(handle: Long): String
 
@@ -71,6 +76,13 @@ object NativeBridge {
 
     /** Test builds only: moves the clock of every core (all use the test clock), at once. */
     @JvmStatic external fun testAdvanceClock(deltaMs: Long)
+
+    /**
+     * Test builds only: a DAP task configuration for [schemaToml] (null: the
+     * shipped schema) whose aggregator keys nobody holds, for tests that
+     * never upload to real aggregators.
+     */
+    @JvmStatic external fun testTaskConfig(schemaToml: String?): ByteArray
 }
 
 /** Metric kind codes of [NativeBridge.metric] (hush-jni `instance::kind_code`). */

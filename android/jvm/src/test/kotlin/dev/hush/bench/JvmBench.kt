@@ -15,17 +15,22 @@ import java.nio.file.Files
  * batch is its wall time over its calls, and the median over batches is
  * reported (robust to a GC or a background checkpoint in one batch).
  *
- * Usage: JvmBench <scratch dir>
+ * Usage: JvmBench <scratch dir> <task configuration file> (the release
+ * library has no test hook to make one: scripts/bench writes one with
+ * `hush dap-setup`).
  */
 object JvmBench {
     private val env = AppEnvironment("14.2.7", 34, "en-US")
     private val noUploads = Uploader { error("no uploads in the benchmark") }
+
+    private lateinit var tasks: ByteArray
 
     private fun config(dir: File) = HushConfig(
         dataDir = dir,
         keyConfig = TestSupport.KEYS,
         gatewayUrl = "https://collector.example/gateway",
         relayUrl = "https://relay.example/relay",
+        taskConfig = tasks,
         environment = env,
         collectionEnabled = true,
         uploader = noUploads,
@@ -45,6 +50,7 @@ object JvmBench {
     @JvmStatic
     fun main(args: Array<String>) {
         val scratch = File(args.getOrElse(0) { Files.createTempDirectory("hush-bench").toString() })
+        tasks = File(args.getOrElse(1) { error("usage: JvmBench <scratch dir> <task configuration file>") }).readBytes()
         val results = mutableListOf<String>()
         Hush.start(config(File(scratch, "recording"))).use { hush ->
             val tab = hush.openTab(private = false)

@@ -5,38 +5,47 @@ import dev.hush.Hush
 import dev.hush.HushConfig
 import dev.hush.HttpUrlConnectionUploader
 import dev.hush.Tab
-import dev.hush.TestSupport
 import dev.hush.internal.NativeBridge
 import java.io.File
 import kotlin.system.exitProcess
 
 /**
- * The demo's browsing session, through the real Kotlin API → JNI → Rust core
- * → sealed upload → the collector `scripts/demo` started on loopback.
+ * The demo's browsing session, one device, through the real Kotlin API →
+ * JNI → Rust core → one DAP report per metric, secret-shared and sealed →
+ * the leader's OHTTP gateway `scripts/demo` started on loopback.
  *
  * The day boundary needs a clock that moves, so this runs against the
  * `test-hooks` build of the native library (a test clock; everything else is
- * the shipped code path). Every URL, query and private-tab call carries the
- * marker CANARY so the script can prove none of it reached the collector.
+ * the shipped code path). The device's day 1 is the day before yesterday
+ * (UTC), so that the collector can collect a day that is over. Every URL,
+ * query and private-tab call carries the marker CANARY so the script can
+ * prove none of it reached the servers.
  *
- * Usage: BrowsingDemo DATA_DIR OHTTP_KEYS_FILE GATEWAY_URL
+ * Usage: BrowsingDemo DATA_DIR OHTTP_KEYS_FILE GATEWAY_URL TASK_CONFIG_FILE
  */
 object BrowsingDemo {
     private const val DAY_MS = 86_400_000L
+    private const val HOUR_MS = 3_600_000L
 
     @JvmStatic
     fun main(args: Array<String>) {
-        if (args.size != 3) {
-            System.err.println("usage: BrowsingDemo DATA_DIR OHTTP_KEYS_FILE GATEWAY_URL")
+        if (args.size != 4) {
+            System.err.println("usage: BrowsingDemo DATA_DIR OHTTP_KEYS_FILE GATEWAY_URL TASK_CONFIG_FILE")
             exitProcess(2)
         }
-        val (dataDir, keysFile, gateway) = args
-        TestSupport.awayFromUtcMidnight()
+        val (dataDir, keysFile, gateway, tasksFile) = args
+        // 08:00 UTC the day before yesterday.
+        val now = System.currentTimeMillis()
+        val dayOne = now - Math.floorMod(now, DAY_MS) - 2 * DAY_MS
+        NativeBridge.testAdvanceClock(dayOne + 8 * HOUR_MS - now)
         val config = HushConfig(
             dataDir = File(dataDir),
             keyConfig = File(keysFile).readBytes(),
             gatewayUrl = gateway,
             relayUrl = null,
+            // The demo has no relay: the leader's gateway is on loopback.
+            directToCollector = true,
+            taskConfig = File(tasksFile).readBytes(),
             environment = AppEnvironment(appVersion = "14.2.7", androidApiLevel = 34, locale = "de-AT"),
             collectionEnabled = true,
             uploader = HttpUrlConnectionUploader(),
@@ -82,15 +91,29 @@ object BrowsingDemo {
             println("What the app can show the user now (pendingReport().describe()):")
             println(hush.pendingReport().describe().prependIndent("  "))
 
-            // Midnight passes; the closed day is sealed and, after the random
-            // upload delay, delivered by the uploader.
-            NativeBridge.testAdvanceClock(DAY_MS)
+            // Midnight passes (the app is running: the day is sealed five
+            // minutes later, one DAP report per metric).
+            NativeBridge.testAdvanceClock(16 * HOUR_MS + 5 * 60_000L)
             println()
-            println("Day 2 (UTC): one more page, then the uploader runs.")
+            println("Day 2 (UTC), 00:05: one more page; day 1 is sealed.")
             tab.visit("https://www.wikipedia.org/wiki/Day_two", 700)
-            hush.flush()
-            NativeBridge.testAdvanceClock(7 * 3_600_000L)
-            hush.flush()
+            var wait = hush.flush()
+            val pending = hush.pendingUploads()
+            println("  ${pending.size} sealed reports wait, each for its own random time (pendingUploads()):")
+            for (p in pending.take(3)) println("    " + p.describe())
+            println("    ...")
+            // The uploader sends each at its time, a random gap apart; the
+            // demo's clock jumps from one to the next.
+            var uploads = 0
+            while (wait != null) {
+                NativeBridge.testAdvanceClock(wait + 1)
+                wait = hush.flush()
+                uploads++
+                check(uploads < 200) { "the uploads did not finish" }
+            }
+            println()
+            println("What was sent (sentReports()):")
+            for (r in hush.sentReports()) println("  " + r.describe())
             tab.close()
         }
     }

@@ -23,6 +23,12 @@ object Fixtures {
         ).chunked(2).map { it.toInt(16).toByte() }.toByteArray()
     const val GATEWAY = "https://collector.example/gateway"
     const val RELAY = "https://relay.example/relay"
+    /**
+     * A DAP task configuration whose aggregator keys nobody holds, made by
+     * the debug library's test hook: for tests that never upload to real
+     * aggregators.
+     */
+    val TASKS: ByteArray by lazy { dev.hush.internal.NativeBridge.testTaskConfig(null) }
     val ENV = AppEnvironment("14.2.7", 34, "de-AT")
 
     /** Fails the test if the core hands out an upload. */
@@ -45,13 +51,17 @@ object Fixtures {
         uploader: Uploader = NO_UPLOADS,
         gateway: String = GATEWAY,
         relay: String? = RELAY,
-    ) = HushConfig(dir, KEYS, gateway, relay, ENV, collectionEnabled = collection, enhancedIncognito = enhancedIncognito, uploader = uploader)
+        checkpointDelayMs: Long = 30_000,
+    ) = HushConfig(
+        dir, KEYS, gateway, relay, ENV, TASKS, collectionEnabled = collection, enhancedIncognito = enhancedIncognito,
+        uploader = uploader, checkpointDelayMs = checkpointDelayMs, directToCollector = relay == null,
+    )
 
     /** Every file under [dir] with its bytes. */
     fun snapshot(dir: File): Map<String, List<Byte>> =
         dir.walkTopDown().filter { it.isFile }.associate { it.relativeTo(dir).path to it.readBytes().toList() }
 
-    /** Every recording call a tab has, with browsing-looking arguments (GateTest's). */
+    /** Every recording call a tab has, with browsing-looking arguments (TestSupport's). */
     fun recordEverything(hush: Hush, tab: Tab) {
         tab.pageLoaded("https://en.wikipedia.org/wiki/Secret?q=1", 420)
         tab.searched("https://www.google.com/search?q=private+question")

@@ -37,6 +37,37 @@ class GateDeviceTest {
         }
     }
 
+    /**
+     * PrivateTabSchedulingTest's case on a device, without the host's movable
+     * clock or its view of the background thread: private calls, with
+     * Enhanced incognito on and off, leave the directory as it was for many
+     * checkpoint delays; a normal call then changes it (the check can fail).
+     */
+    @Test
+    fun privateTabCallsScheduleNoCheckpoint() {
+        for (enhancedIncognito in listOf(true, false)) {
+            val dir = Fixtures.freshDir("gate-schedule-$enhancedIncognito")
+            val delayMs = 200L
+            Hush.start(config(dir, enhancedIncognito = enhancedIncognito, checkpointDelayMs = delayMs)).use { hush ->
+                val normal = hush.openTab(private = false)
+                recordEverything(hush, normal)
+                hush.flush()
+                Thread.sleep(delayMs * 5) // the start-up checkpoint has run
+                val filesBefore = snapshot(dir)
+
+                val private = hush.openTab(private = true)
+                repeat(3) { recordEverything(hush, private) }
+                Thread.sleep(delayMs * 10)
+                assertEquals(filesBefore, snapshot(dir))
+
+                normal.count(hush.counter("bookmarks.added"))
+                val deadline = System.currentTimeMillis() + 30_000
+                while (snapshot(dir) == filesBefore && System.currentTimeMillis() < deadline) Thread.sleep(delayMs)
+                assertNotEquals(filesBefore, snapshot(dir))
+            }
+        }
+    }
+
     @Test
     fun withEnhancedIncognitoOffAPrivateTabCountsOnlyAggregateCounters() {
         Hush.start(config(Fixtures.freshDir("gate-p2"), enhancedIncognito = false)).use { hush ->

@@ -44,7 +44,7 @@ class SettingsDeviceTest {
     fun stop() = HushAndroid.shutdown()
 
     private fun init(): Hush = HushAndroid.init(
-        Fixtures.context, Fixtures.KEYS, Fixtures.GATEWAY, Fixtures.RELAY,
+        Fixtures.context, Fixtures.KEYS, Fixtures.GATEWAY, Fixtures.RELAY, Fixtures.TASKS,
         preferences = prefs, uploader = Fixtures.NO_UPLOADS, jobId = JOB_ID,
     )
 
