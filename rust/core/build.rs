@@ -25,7 +25,15 @@ fn main() {
         index.push_str(&format!("    {key:#018x},\n"));
     }
     // u16 positions while the DAFSA fits in 64 KB.
-    let width = if tables.tlds.iter().all(|&(_, list)| list <= u32::from(u16::MAX)) { "u16" } else { "u32" };
+    let width = if tables
+        .tlds
+        .iter()
+        .all(|&(_, list)| list <= u32::from(u16::MAX))
+    {
+        "u16"
+    } else {
+        "u32"
+    };
     index.push_str(&format!("];\nstatic TLD_LISTS: [{width}; {n}] = [\n"));
     for (_, list) in &tables.tlds {
         index.push_str(&format!("    {list},\n"));
