@@ -587,11 +587,20 @@ impl Hush {
     /// reports, so a report's existence does not say the user browsed (P9).
     /// A clock that went back keeps the open window: windows only move
     /// forward.
+    #[inline]
     fn roll(&mut self, now_ms: i64) {
         let today = UtcDay::of_ms(now_ms);
-        if today <= self.window.day() {
-            return;
+        if today > self.window.day() {
+            self.roll_over(today);
         }
+    }
+
+    /// The day changed: close the open window (and the idle days since).
+    /// Apart from `roll`, so the check every recording call makes stays
+    /// inline and this rare path pays for its own registers.
+    #[cold]
+    #[inline(never)]
+    fn roll_over(&mut self, today: UtcDay) {
         let first_idle = UtcDay(self.window.day().0 + 1).max(UtcDay(today.0 - MAX_IDLE_DAYS));
         let old = std::mem::replace(&mut self.window, Window::new(&self.schema, today));
         self.close(old);
