@@ -20,17 +20,40 @@ pub trait Clock: Send + Sync {
     fn now_ms(&self) -> i64;
 }
 
-/// The real clock.
+/// The real clock: the wall clock (UTC), in milliseconds.
+///
+/// On Linux and Android it is `CLOCK_REALTIME_COARSE`: the wall clock as of
+/// the last timer tick, a few milliseconds behind at most, read from the
+/// vDSO without a system call. Hush keeps UTC days and schedules in minutes,
+/// so a tick's resolution changes nothing it decides, and every recording
+/// call reads it: it is a third of what `SystemTime::now()` costs there
+/// (the conversion to a `Duration` since the epoch is most of that).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
-        match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
-            // A clock before 1970 is broken; treat it as the epoch rather than panic.
-            Err(_) => 0,
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            use rustix::time::{clock_gettime_dynamic, ClockId, DynamicClockId};
+            if let Ok(t) = clock_gettime_dynamic(DynamicClockId::Known(ClockId::RealtimeCoarse)) {
+                // A clock before 1970 is broken: the epoch. Nanoseconds are
+                // 0..1e9 (a C long: i32 on 32-bit Android); wrapping
+                // arithmetic, which cannot wrap before the year 292 million.
+                let millis = (t.tv_nsec as u64 / 1_000_000) as i64;
+                return t.tv_sec.max(0).wrapping_mul(1000).wrapping_add(millis);
+            }
         }
+        system_time_ms()
+    }
+}
+
+/// `SystemTime`, where there is no coarse clock (or it failed).
+fn system_time_ms() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        // A clock before 1970 is broken; treat it as the epoch rather than panic.
+        Err(_) => 0,
     }
 }
 
@@ -185,6 +208,25 @@ mod tests {
         assert_eq!(d.start_ms(), MS_PER_DAY * 5);
         assert_eq!(d.end_ms(), MS_PER_DAY * 6);
         assert_eq!(UtcDay::of_ms(-1), UtcDay(-1));
+    }
+
+    #[test]
+    fn system_clock_is_the_wall_clock() {
+        // The coarse clock lags the precise one by at most a tick (a few ms).
+        for _ in 0..1_000 {
+            let before = system_time_ms();
+            let now = SystemClock.now_ms();
+            let after = system_time_ms();
+            assert!(now <= after, "{now} > {after}");
+            assert!(
+                now >= before - 50,
+                "{now} is more than 50 ms before {before}"
+            );
+        }
+        assert!(
+            SystemClock.now_ms() > 1_700_000_000_000,
+            "after November 2023"
+        );
     }
 
     #[test]

@@ -554,8 +554,20 @@ impl Hush {
     /// over, with a zero-valued window for each day in between that the app
     /// did not run (P9), and when the clock was set back, discards what is
     /// dated after today (see [`day_change`]). A reading before the clock
-    /// floor changes nothing.
+    /// floor changes nothing. Inline: every recording call makes this
+    /// check, and the day rarely changes.
+    #[inline]
     fn roll(&mut self, now_ms: i64) {
+        if UtcDay::of_ms(now_ms) != self.window.day() {
+            self.roll_over(now_ms);
+        }
+    }
+
+    /// The day changed, or the clock did. Apart from `roll`, so the check
+    /// stays inline and this rare path pays for its own registers.
+    #[cold]
+    #[inline(never)]
+    fn roll_over(&mut self, now_ms: i64) {
         let Some(today) = day_change::trusted_day(now_ms, self.clock_floor) else {
             return;
         };

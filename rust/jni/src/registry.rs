@@ -3,6 +3,10 @@
 //! stale or forged handle is an `IllegalStateException`, never a pointer
 //! dereference. Each slot is its own mutex around the core (the core is
 //! `&mut self`), so one lock is taken per call.
+//!
+//! The table starts all zero (no close yet, no instance: a null box), so it
+//! lives in `.bss` and costs the library nothing on disk; each slot is a
+//! few words, the instance itself is boxed when it is opened.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -17,14 +21,21 @@ const TAG: u64 = 0x4855 << 48;
 const INDEX_BITS: u32 = 8;
 
 struct Slot {
-    /// Bumped on every close; starts at 1 so a handle is never 0.
-    generation: u32,
-    instance: Option<Instance>,
+    /// Closes so far, wrapping back to 0 after `u32::MAX - 1`; the handles'
+    /// generation is one more, so a handle is never 0.
+    closes: u32,
+    instance: Option<Box<Instance>>,
+}
+
+impl Slot {
+    fn generation(&self) -> u32 {
+        self.closes + 1
+    }
 }
 
 static TABLE: [Mutex<Slot>; SLOTS] = [const {
     Mutex::new(Slot {
-        generation: 1,
+        closes: 0,
         instance: None,
     })
 }; SLOTS];
@@ -65,9 +76,9 @@ pub fn insert(data_dir: &Path, open: impl FnOnce() -> Result<Instance>) -> Resul
     for (index, slot) in TABLE.iter().enumerate() {
         let mut slot = lock_any(slot);
         if slot.instance.is_none() {
-            slot.instance = Some(instance);
+            slot.instance = Some(Box::new(instance));
             dirs.push(data_dir.to_path_buf());
-            return Ok(encode(index, slot.generation));
+            return Ok(encode(index, slot.generation()));
         }
     }
     Err(BridgeError::misuse("too many open Hush instances"))
@@ -81,7 +92,7 @@ pub fn with<T>(handle: i64, f: impl FnOnce(&mut Instance) -> Result<T>) -> Resul
         Ok(slot) => slot,
         Err(poisoned) => {
             let slot = poisoned.into_inner();
-            if slot.generation == generation && slot.instance.is_some() {
+            if slot.generation() == generation && slot.instance.is_some() {
                 // A panic left the core half-way through a change: fail
                 // closed rather than record from an inconsistent state.
                 return Err(BridgeError::misuse(
@@ -91,7 +102,7 @@ pub fn with<T>(handle: i64, f: impl FnOnce(&mut Instance) -> Result<T>) -> Resul
             slot
         }
     };
-    if slot.generation != generation {
+    if slot.generation() != generation {
         return Err(closed());
     }
     match slot.instance.as_mut() {
@@ -106,11 +117,15 @@ pub fn remove(handle: i64) -> Result<Instance> {
     let (index, generation) = decode(handle)?;
     let mut dirs = OPEN_DIRS.lock().unwrap_or_else(PoisonError::into_inner);
     let mut slot = lock_any(&TABLE[index]);
-    if slot.generation != generation || slot.instance.is_none() {
+    if slot.generation() != generation || slot.instance.is_none() {
         return Err(closed());
     }
-    let instance = slot.instance.take().ok_or_else(closed)?;
-    slot.generation = slot.generation.checked_add(1).unwrap_or(1);
+    let instance = *slot.instance.take().ok_or_else(closed)?;
+    slot.closes = if slot.closes == u32::MAX - 1 {
+        0
+    } else {
+        slot.closes + 1
+    };
     TABLE[index].clear_poison();
     dirs.retain(|d| d != &instance.data_dir);
     Ok(instance)
@@ -138,6 +153,34 @@ mod tests {
         // Index beyond the table, and generation 0, never validate.
         assert!(decode((TAG | (1 << INDEX_BITS) | 200) as i64).is_err());
         assert!(decode(TAG as i64).is_err());
+    }
+
+    #[test]
+    fn generations_run_1_to_max_then_wrap_to_1() {
+        let mut slot = Slot {
+            closes: 0,
+            instance: None,
+        };
+        assert_eq!(slot.generation(), 1);
+        slot.closes = u32::MAX - 1;
+        assert_eq!(slot.generation(), u32::MAX);
+        // What `remove` does on a close.
+        slot.closes = if slot.closes == u32::MAX - 1 {
+            0
+        } else {
+            slot.closes + 1
+        };
+        assert_eq!(slot.generation(), 1);
+    }
+
+    #[test]
+    fn the_table_is_small() {
+        // A slot is a lock, a counter and a pointer; the instance is boxed.
+        assert!(
+            std::mem::size_of::<Mutex<Slot>>() <= 24,
+            "{}",
+            std::mem::size_of::<Mutex<Slot>>()
+        );
     }
 
     #[test]

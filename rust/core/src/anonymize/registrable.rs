@@ -1,7 +1,9 @@
 //! Registrable domain (eTLD+1) by the Public Suffix List, ICANN and private
-//! sections, through the `psl` crate (the list is compiled into its code).
+//! sections: the pinned list compiled into a DAFSA at build time (`dafsa`).
 
-use psl::{List, Psl, Type};
+mod dafsa;
+#[cfg(test)]
+mod vs_psl_crate;
 
 /// The eTLD+1 of a name, and whether its suffix is an explicit PSL rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,20 +28,58 @@ pub fn registrable_domain(host: &str) -> Option<&str> {
 }
 
 pub(super) fn lookup(host: &str) -> Option<Registrable<'_>> {
-    if host.is_empty() || host.split('.').any(str::is_empty) {
+    let bytes = host.as_bytes();
+    // One pass from the end: no empty label (not first, last, or between
+    // two dots), and where each of the last labels starts.
+    let mut starts = [0usize; 8];
+    let mut dots = 0;
+    let mut label_end = bytes.len();
+    for i in (0..bytes.len()).rev() {
+        if bytes[i] == b'.' {
+            if i + 1 == label_end {
+                return None;
+            }
+            if let Some(s) = starts.get_mut(dots) {
+                *s = i + 1;
+            }
+            dots += 1;
+            label_end = i;
+        }
+    }
+    if label_end == 0 {
         return None;
     }
-    let domain = List.domain(host.as_bytes())?;
-    let suffix = domain.suffix();
-    let bytes = domain.as_bytes();
-    // psl returns a suffix of the input, which is ASCII here; stay safe anyway.
-    let start = host.len().checked_sub(bytes.len())?;
-    let domain = host.get(start..)?;
+    let suffix = dafsa::suffix(bytes, &starts, dots + 1);
+    // The registrable domain: the suffix's labels and one more.
+    let want = suffix.labels + 1;
+    let start = match want.cmp(&(dots + 1)) {
+        std::cmp::Ordering::Greater => return None,
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Less => match starts.get(want - 1) {
+            Some(&s) => s,
+            None => last_labels(bytes, want)?,
+        },
+    };
     Some(Registrable {
-        domain,
-        listed: suffix.is_known(),
-        icann: suffix.typ() == Some(Type::Icann),
+        domain: host.get(start..)?,
+        listed: suffix.listed,
+        icann: suffix.icann,
     })
+}
+
+/// Where the last `n` labels of `host` start, if it has that many (for
+/// names deeper than the fast path keeps track of).
+fn last_labels(host: &[u8], n: usize) -> Option<usize> {
+    let mut dots = 0;
+    for (i, &b) in host.iter().enumerate().rev() {
+        if b == b'.' {
+            dots += 1;
+            if dots == n {
+                return Some(i + 1);
+            }
+        }
+    }
+    (dots + 1 == n).then_some(0)
 }
 
 #[cfg(test)]

@@ -27,7 +27,10 @@ class HttpUrlConnectionUploaderTest {
     private lateinit var server: HttpServer
     private val seen = ConcurrentLinkedQueue<Seen>()
     private val release = CountDownLatch(1)
-    private val uploader = HttpUrlConnectionUploader(connectTimeoutMs = 2_000, readTimeoutMs = 500)
+    // The read timeout is well below /slow's 10 s, and well above what a cold
+    // JVM under qemu-user (the arm64 run of scripts/android/test-libraries)
+    // takes to answer /busy: at 500 ms that answer sometimes came too late.
+    private val uploader = HttpUrlConnectionUploader(connectTimeoutMs = 2_000, readTimeoutMs = 3_000)
 
     private fun url(path: String) = "http://127.0.0.1:${server.address.port}$path"
 
