@@ -7,147 +7,24 @@ use std::sync::Arc;
 
 use crate::anonymize::{Anonymizer, Environment, PageOutcome, SearchOutcome};
 use crate::clock::{Clock, UtcDay};
-use crate::dap::{DapClient, Plan, PlanError, TaskConfig, TaskConfigError};
+use crate::dap::{DapClient, Plan, TaskConfig};
 use crate::day_change;
 use crate::history::{self, SentOutcome, SentRecord};
-use crate::ohttp::{KeyConfigs, SealError};
-use crate::random;
 use crate::report::Report;
 use crate::schema::{MetricId, MetricKind, Schema};
-use crate::seal::{DaySealError, DaySealer, Endpoints};
-use crate::store::outbox::{Outbox, OutboxLimits, PendingMeta};
+use crate::seal::DaySealer;
+use crate::store::outbox::{Outbox, PendingMeta};
 use crate::store::state_file::{self, StateData};
 use crate::store::state_writer::{StateWrite, StateWriter};
-use crate::store::{Fs, RealFs};
+use crate::store::Fs;
 use crate::tabs::{CountPermit, Gate, NormalTab, TabError, TabId, Tabs};
 use crate::upload::flow::{Effects, Uploads};
 use crate::upload::{UploadPolicy, UploadResult, UploadTask, Verdict};
 use crate::window::{ErrorKind, Window};
 
-/// When a sealed report may first be sent (P7): each report draws its own
-/// time, uniform in `[min_ms, max_ms]` after it was sealed (its day closed
-/// at most `max_ms` before). A report sealed late (the app was not running
-/// when its day closed) draws in `[min_ms, late_max_ms]` after it was sealed
-/// instead, so its send time is spread over the following day rather than
-/// tied to the app's next start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UploadDelay {
-    pub min_ms: i64,
-    pub max_ms: i64,
-    pub late_max_ms: i64,
-}
-
-impl Default for UploadDelay {
-    fn default() -> Self {
-        Self {
-            min_ms: 10 * 60_000,
-            max_ms: 6 * 3_600_000,
-            late_max_ms: 24 * 3_600_000,
-        }
-    }
-}
-
-impl UploadDelay {
-    /// A send time for a report of a day that ended at `day_end_ms`, sealed
-    /// at `now_ms`.
-    pub fn draw(&self, day_end_ms: i64, now_ms: i64) -> i64 {
-        let late = now_ms > day_end_ms.saturating_add(self.max_ms);
-        let (from, max) = if late {
-            (now_ms, self.late_max_ms)
-        } else {
-            (day_end_ms.max(now_ms), self.max_ms)
-        };
-        let span = (max - self.min_ms).max(0) as u64;
-        from.saturating_add(self.min_ms.max(0) + random::below(span + 1) as i64)
-    }
-}
-
-pub struct Config {
-    /// App-private directory Hush owns.
-    pub data_dir: PathBuf,
-    pub schema: Schema,
-    /// Already coarse (P8): see [`Environment::coarse`].
-    pub environment: Environment,
-    /// The leader gateway's pinned `application/ohttp-keys`.
-    pub keys: KeyConfigs,
-    pub endpoints: Endpoints,
-    /// The pinned DAP task configuration (JSON, [`TaskConfig`]): one task per
-    /// metric of `schema`, checked against it when Hush opens.
-    pub tasks: Vec<u8>,
-    /// The user's choice as the app saved it (P3). `None`: not given yet, so
-    /// nothing is recorded, and nothing from an earlier consented run is
-    /// deleted either, until the app passes the choice.
-    pub collection_enabled: Option<bool>,
-    /// Enhanced incognito, default on (P2).
-    pub enhanced_incognito: bool,
-    pub limits: OutboxLimits,
-    pub upload_delay: UploadDelay,
-    pub upload_policy: UploadPolicy,
-    pub clock: Arc<dyn Clock>,
-    /// A clock reading before this day is not trusted (see `day_change`).
-    pub clock_floor: UtcDay,
-    pub fs: Arc<dyn Fs>,
-}
-
-impl Config {
-    pub fn new(
-        data_dir: PathBuf,
-        keys: KeyConfigs,
-        endpoints: Endpoints,
-        tasks: Vec<u8>,
-        environment: Environment,
-    ) -> Self {
-        Self {
-            data_dir,
-            schema: Schema::default_browser(),
-            environment,
-            keys,
-            endpoints,
-            tasks,
-            collection_enabled: None,
-            enhanced_incognito: true,
-            limits: OutboxLimits::default(),
-            upload_delay: UploadDelay::default(),
-            upload_policy: UploadPolicy::default(),
-            clock: Arc::new(crate::clock::SystemClock),
-            clock_floor: crate::clock::EARLIEST_TRUE_DAY,
-            fs: Arc::new(RealFs),
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum RecordError {
-    #[error(transparent)]
-    Tab(#[from] TabError),
-    #[error("unknown metric")]
-    UnknownMetric,
-    #[error("metric '{metric}' is a {actual}, not a {expected}")]
-    WrongType {
-        metric: String,
-        expected: &'static str,
-        actual: &'static str,
-    },
-    #[error("label is not declared for metric '{metric}'")]
-    InvalidLabel { metric: String },
-    #[error("metric '{metric}' has expired")]
-    Expired { metric: String },
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("data directory I/O failed: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("sealing a report failed: {0}")]
-    Seal(#[from] SealError),
-    #[error("sealing a report failed: {0}")]
-    Day(#[from] DaySealError),
-    /// The app's configuration is wrong (a build defect, not a disk fault).
-    #[error(transparent)]
-    Tasks(#[from] TaskConfigError),
-    #[error(transparent)]
-    Plan(#[from] PlanError),
-}
+pub use crate::config::Config;
+pub use crate::errors::{RecordError, StoreError};
+pub use crate::upload::UploadDelay;
 
 pub struct Hush {
     schema: Schema,

@@ -9,8 +9,10 @@
 
 pub mod anonymize;
 pub mod clock;
+mod config;
 pub mod dap;
 mod day_change;
+mod errors;
 pub mod history;
 mod hush;
 pub mod ohttp;

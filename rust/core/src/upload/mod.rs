@@ -4,10 +4,12 @@
 //! decides what follows, and `flow` applies it to the outbox.
 
 pub mod answer;
+mod delay;
 pub(crate) mod flow;
 pub mod policy;
 
 pub use answer::{Answer, Meaning};
+pub use delay::UploadDelay;
 pub use policy::{UploadPolicy, Verdict};
 
 /// One HTTP POST for the platform to make.
