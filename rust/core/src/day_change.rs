@@ -214,6 +214,10 @@ pub(crate) fn latest_schedule(delay: UploadDelay, policy: &UploadPolicy) -> i64 
 pub(crate) struct Cleaned {
     /// Reports deleted unsent, for the caller to count.
     pub deleted: u64,
+    /// Those of them that were attempted: one may have reached the leader
+    /// (its answer lost), so the caller records how each ended, and its day
+    /// is not reported a second time when it really comes (P13, P14).
+    pub attempted: Vec<PendingMeta>,
     pub rescheduled: bool,
 }
 
@@ -232,19 +236,23 @@ pub(crate) fn clean_outbox(
     mut fresh: impl FnMut(i64) -> i64,
 ) -> Cleaned {
     let day_of = |m: &PendingMeta| UtcDay::parse_iso(&m.day);
-    let future: Vec<String> = outbox
+    let future: Vec<PendingMeta> = outbox
         .entries()
         .iter()
         .filter(|m| day_of(m).is_some_and(|d| d > today))
-        .map(|m| m.id.clone())
+        .cloned()
         .collect();
     let mut cleaned = Cleaned {
         deleted: 0,
+        attempted: Vec::new(),
         rescheduled: false,
     };
-    for id in future {
-        if outbox.remove(fs, &id).is_ok() {
+    for meta in future {
+        if outbox.remove(fs, &meta.id).is_ok() {
             cleaned.deleted += 1;
+            if meta.attempts > 0 {
+                cleaned.attempted.push(meta);
+            }
         }
     }
     for m in outbox.entries_mut() {

@@ -3,7 +3,6 @@
 //! failing (nothing lost from memory).
 
 use crate::dap::{PlanError, TaskConfigError};
-use crate::ohttp::SealError;
 use crate::seal::DaySealError;
 use crate::tabs::TabError;
 
@@ -29,8 +28,6 @@ pub enum RecordError {
 pub enum StoreError {
     #[error("data directory I/O failed: {0}")]
     Io(#[from] std::io::Error),
-    #[error("sealing a report failed: {0}")]
-    Seal(#[from] SealError),
     #[error("sealing a report failed: {0}")]
     Day(#[from] DaySealError),
     /// The app's configuration is wrong (a build defect, not a disk fault).

@@ -27,7 +27,8 @@ pub enum SentOutcome {
     /// so it can never be opened; deleted.
     KeyUnknown,
     /// Its day grew too old for the collector while attempts kept failing
-    /// (or, undated, too many attempts failed); deleted unsent.
+    /// (or, undated, too many attempts failed), or it was dated after the
+    /// clock's day once the clock was set back; deleted unsent.
     GaveUp,
     /// Deleted unsent to stay within the storage bound (P12).
     DroppedForSpace,

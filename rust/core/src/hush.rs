@@ -539,6 +539,15 @@ impl Hush {
             |day_end| delay.draw(day_end, now),
         );
         self.window.count_dropped_reports(cleaned.deleted);
+        for meta in cleaned.attempted {
+            history::ended(
+                &mut self.sent,
+                &meta.day,
+                SentOutcome::GaveUp,
+                meta.attempts,
+                meta.last_answer,
+            );
+        }
         if cleaned.deleted > 0 || cleaned.rescheduled {
             self.changes += 1;
         }

@@ -234,11 +234,6 @@ impl Window {
             })
     }
 
-    /// Whether it counts reports dropped, uploads refused or corrupt state.
-    pub fn has_device_counters(&self) -> bool {
-        self.dropped_reports > 0 || self.rejected_uploads > 0 || self.corrupt_state > 0
-    }
-
     /// Adds this window's counters about the device to `next`, when this
     /// window is discarded: a drop is counted in the next report (P12)
     /// whatever becomes of the window it was counted in.

@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 
 use common::{start_ms, Harness};
 use hush_core::clock::{Clock, UtcDay};
+use hush_core::history::SentOutcome;
 use hush_core::report::{MetricValue, Report};
-use hush_core::upload::UploadTask;
+use hush_core::upload::{UploadResult, UploadTask};
 use hush_core::{Hush, RecordError};
 
 const HOUR: i64 = 3_600_000;
@@ -421,4 +422,54 @@ fn a_window_opened_under_a_clock_that_lost_its_time_is_never_sealed() {
     assert!(sealed(&t, &h).is_empty(), "a report dated 1970");
     let open = assert_open(&h, start_ms(), 1);
     assert_eq!(open.dropped.reports, per_day(&t));
+}
+
+#[test]
+fn an_attempted_report_of_a_wrong_day_stays_in_the_record_when_it_is_deleted() {
+    let (t, today, mut h) = started(1);
+    // Ahead by two days: today and the idle day after it are sealed, and
+    // their uploads are tried (and fail, no answer) under the wrong clock.
+    t.clock.set_ms(today + 2 * DAY + 7 * HOUR);
+    h.checkpoint().unwrap();
+    let wrong_day = iso(today + DAY);
+    let mut attempted_wrong = 0;
+    for _ in 0..200 {
+        match h.next_upload().unwrap() {
+            UploadTask::Upload(r) => {
+                let day = h
+                    .outbox()
+                    .entries()
+                    .iter()
+                    .find(|m| m.id == r.id)
+                    .map(|m| m.day.clone())
+                    .unwrap();
+                if day == wrong_day {
+                    attempted_wrong += 1;
+                }
+                h.upload_finished(&r.id, UploadResult::TransportError)
+                    .unwrap();
+            }
+            UploadTask::Wait(ms) if ms <= HOUR as u64 => t.clock.advance_ms(ms as i64),
+            _ => break,
+        }
+        if attempted_wrong >= 2 {
+            break;
+        }
+    }
+    assert!(attempted_wrong > 0, "no report of {wrong_day} was tried");
+
+    // The clock is set back: the wrong day's reports are deleted and
+    // counted, and the record says how the attempted ones ended, so that
+    // day is not reported again when it comes (one may have arrived).
+    t.clock.set_ms(today + 8 * HOUR);
+    h.checkpoint().unwrap();
+    assert!(h.outbox().entries().iter().all(|m| m.day != wrong_day));
+    let ended: Vec<_> = h
+        .sent_history()
+        .iter()
+        .filter(|r| r.day == wrong_day)
+        .collect();
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert_eq!(ended[0].outcome, SentOutcome::GaveUp);
+    assert!(ended[0].attempts >= attempted_wrong);
 }

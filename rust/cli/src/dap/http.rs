@@ -279,9 +279,11 @@ pub fn run<S: Service>(
     served
 }
 
-type Bound = (std::net::TcpListener, SocketAddr);
+pub type Bound = (std::net::TcpListener, SocketAddr);
 
-fn bind(addr: SocketAddr) -> Result<Bound, String> {
+/// A non-blocking listener on `addr` (port 0: a free one) and the address
+/// it got; `hush serve` binds its listeners with it too.
+pub fn bind(addr: SocketAddr) -> Result<Bound, String> {
     let listener =
         std::net::TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener

@@ -28,6 +28,18 @@ pub struct InnerRequest {
 }
 
 impl InnerRequest {
+    /// Whether it can be sent on as HTTP/1.1: a method token, an absolute
+    /// UTF-8 path, a content type that is a header value. Anything else is
+    /// the client's error, which no retry can fix.
+    pub fn is_forwardable(&self) -> bool {
+        hyper::Method::from_bytes(&self.method).is_ok()
+            && std::str::from_utf8(&self.path).is_ok_and(|p| p.starts_with('/'))
+            && self
+                .content_type
+                .as_deref()
+                .is_none_or(|ct| HeaderValue::from_bytes(ct).is_ok())
+    }
+
     pub fn from_bhttp(message: &bhttp::Message) -> Self {
         let control = message.control();
         Self {
@@ -98,6 +110,12 @@ impl Target {
     }
 
     pub async fn handle(&self, request: InnerRequest) -> InnerResponse {
+        // Refused before any connection: a sealed 400 ends the report on the
+        // device, where a 502 would have it retried until it expires.
+        if !request.is_forwardable() {
+            self.metrics.count(Outcome::Malformed);
+            return InnerResponse::text(400, "not a request the target can be sent");
+        }
         let started = Instant::now();
         match tokio::time::timeout(self.timeout, self.forward(request)).await {
             Ok(Ok(answer)) => {
@@ -174,6 +192,52 @@ impl Target {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_that_cannot_be_sent_on_is_a_400_without_a_connection() {
+        let m = Arc::new(Metrics::default());
+        // Nothing listens on the discard port: a connection attempt would
+        // be a 502.
+        let t = Target::new("http://127.0.0.1:9", Duration::from_secs(5), m.clone()).unwrap();
+        let good = InnerRequest {
+            method: b"PUT".to_vec(),
+            path: b"/tasks/x/reports".to_vec(),
+            content_type: Some(b"application/dap-report".to_vec()),
+            body: b"report".to_vec(),
+        };
+        assert!(good.is_forwardable());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let bad = [
+            InnerRequest {
+                path: b"tasks/x/reports".to_vec(),
+                ..good.clone()
+            },
+            InnerRequest {
+                path: vec![b'/', 0xff],
+                ..good.clone()
+            },
+            InnerRequest {
+                method: b"P T".to_vec(),
+                ..good.clone()
+            },
+            InnerRequest {
+                content_type: Some(b"a\nb".to_vec()),
+                ..good.clone()
+            },
+        ];
+        for request in bad {
+            assert!(!request.is_forwardable(), "{request:?}");
+            assert_eq!(runtime.block_on(t.handle(request)).status, 400);
+        }
+        assert_eq!(m.get(Outcome::Malformed), 4);
+        assert_eq!(m.get(Outcome::TargetFailed), 0);
+        // The good one is sent on, and finds nothing there.
+        assert_eq!(runtime.block_on(t.handle(good)).status, 502);
+        assert_eq!(m.get(Outcome::TargetFailed), 1);
+    }
 
     #[test]
     fn target_urls_are_plain_http_host_and_port() {

@@ -21,7 +21,8 @@
 //! every answer is sealed to the client, including refusals: the inner
 //! status is what the client acts on (the leader's 200 for a stored or
 //! already stored report, its DAP problem document otherwise; 502 if the
-//! target is down or too slow, 400 for a message that is not Binary HTTP).
+//! target is down or too slow, 400 for a message that is not Binary HTTP
+//! or not a request the target can be sent: see [`InnerRequest::is_forwardable`]).
 //! Every sealed answer is padded to a multiple of [`ANSWER_PAD`] bytes of
 //! Binary HTTP, one size for every answer to an upload, so its size does not
 //! tell a refusal from a success (P9). A replayed encapsulated request is

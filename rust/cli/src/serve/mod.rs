@@ -37,6 +37,7 @@ use std::time::Duration;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::signal::unix::{signal, SignalKind};
 
+use crate::dap::http::bind;
 use crate::gateway::Gateway;
 use config::ServeConfig;
 use forward::Target;
@@ -92,18 +93,6 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
 
 fn load_gateway(config: &ServeConfig) -> Result<Gateway, String> {
     Gateway::load_keys(&config.keys, &config.retired_keys).map_err(|e| e.to_string())
-}
-
-fn bind(addr: SocketAddr) -> Result<(std::net::TcpListener, SocketAddr), String> {
-    let listener =
-        std::net::TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| format!("cannot listen on {local}: {e}"))?;
-    Ok((listener, local))
 }
 
 type Bound = (std::net::TcpListener, SocketAddr);
