@@ -5,7 +5,9 @@
 //! a task of the configuration, dated the day's start, and its input shares
 //! decrypt and decode for both aggregators: what the leader checks at
 //! upload (`hush_cli::dap::leader::upload`), and the helper at aggregation.
-//! Input: schema TOML, a NUL, then (metric, value) byte pairs.
+//! Input: a schema (TOML as written, or the JSON the library takes), a NUL,
+//! then (metric, value) byte pairs. A TOML schema that loads must convert
+//! (`Schema::toml_to_json`) to JSON that loads as the same metrics.
 #![no_main]
 
 use std::collections::BTreeSet;
@@ -46,8 +48,21 @@ fuzz_target!(|data: &[u8]| {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => (data, &[][..]),
     };
-    let Ok(Ok(schema)) = std::str::from_utf8(text).map(Schema::from_toml) else {
+    let Ok(text) = std::str::from_utf8(text) else {
         return;
+    };
+    let schema = match Schema::from_toml(text) {
+        Ok(schema) => {
+            let json = Schema::toml_to_json(text).expect("a loaded schema converts");
+            let shipped = Schema::from_json(&json).expect("its JSON loads");
+            let names = |s: &Schema| s.metrics().map(|(_, d)| d.clone()).collect::<Vec<_>>();
+            assert_eq!(names(&schema), names(&shipped), "the conversion keeps every metric");
+            schema
+        }
+        Err(_) => match Schema::from_json(text) {
+            Ok(schema) => schema,
+            Err(_) => return,
+        },
     };
     let Some(dep) = Deployment::for_schema(&schema) else {
         return;

@@ -27,6 +27,8 @@ enum Command {
     Seal(cmd::seal::Args),
     /// Open one Oblivious HTTP request with a gateway key directory.
     Open(cmd::open::Args),
+    /// Check a schema file (TOML) and print it as the JSON the library takes.
+    Schema(cmd::schema::Args),
     /// Show what a page visit to URL becomes (one JSON object on stdout).
     ExplainUrl(cmd::explain_url::Args),
     /// Run an OHTTP gateway in front of a plain-HTTP target: the DAP leader.
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => cmd::keygen::run(args),
         Command::Seal(args) => cmd::seal::run(args),
         Command::Open(args) => cmd::open::run(args),
+        Command::Schema(args) => cmd::schema::run(args),
         Command::ExplainUrl(args) => cmd::explain_url::run(args),
         Command::Serve(args) => serve::run(args),
         Command::DapSetup(args) => dap::setup::run(args),

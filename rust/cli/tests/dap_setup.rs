@@ -49,9 +49,23 @@ fn a_deployment_fits_together_and_keeps_its_secrets_private() {
     ] {
         assert_eq!(mode(&dep.path(secret)), 0o600, "{secret}");
     }
-    for public in ["client/dap-tasks.json", "client/ohttp-keys"] {
+    for public in [
+        "client/dap-tasks.json",
+        "client/ohttp-keys",
+        "client/schema.json",
+    ] {
         assert_eq!(mode(&dep.path(public)), 0o644, "{public}");
     }
+    // The schema the tasks are for, in the form the library takes: the app
+    // ships it with them (the shipped schema here).
+    let schema = hush_core::schema::Schema::from_json(
+        &std::fs::read_to_string(dep.path("client/schema.json")).unwrap(),
+    )
+    .expect("client/schema.json is a schema the library takes");
+    assert_eq!(
+        schema.len(),
+        hush_core::schema::Schema::default_browser().len()
+    );
     assert_eq!(
         std::fs::read(dep.path("client/ohttp-keys")).unwrap(),
         std::fs::read(dep.path("leader/ohttp/ohttp-keys")).unwrap()

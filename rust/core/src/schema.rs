@@ -1,6 +1,9 @@
-//! The metric schema an app ships (TOML). It is parsed and checked once, at
-//! start; afterwards a metric is a [`MetricId`] (an index) and recording never
-//! looks a name up again.
+//! The metric schema an app ships. It is written in TOML and reaches the
+//! library as JSON: `hush schema` (and this crate's build script, for the
+//! shipped one) converts it, so the Android library carries no TOML parser
+//! (130 KB of it, BENCHMARKS.md). It is parsed and checked once, at start;
+//! afterwards a metric is a [`MetricId`] (an index) and recording never looks
+//! a name up again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -11,8 +14,11 @@ use crate::clock::UtcDay;
 
 mod gate;
 
-/// The schema Hush ships for a browser.
+/// The schema Hush ships for a browser, as written.
 pub const DEFAULT_SCHEMA_TOML: &str = include_str!("../schema/browser.toml");
+
+/// [`DEFAULT_SCHEMA_TOML`] as JSON, converted by the build script.
+pub const DEFAULT_SCHEMA_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/browser.json"));
 
 const MAX_LABELS: usize = 256;
 const MAX_BUCKETS: usize = 64;
@@ -41,8 +47,7 @@ fn next_schema_tag() -> u32 {
 
 /// Whether a private tab may ever record a metric (DESIGN.md P2). What an
 /// `Aggregate` metric must be (its type, its labels) is checked in `gate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Incognito {
     /// A private tab never records it.
     #[default]
@@ -130,7 +135,8 @@ pub struct Schema {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SchemaError {
-    #[error("schema is not valid TOML: {0}")]
+    /// Not JSON (or TOML) of the schema's shape.
+    #[error("schema syntax: {0}")]
     Syntax(String),
     #[error("schema: {0}")]
     Invalid(String),
@@ -163,8 +169,7 @@ struct RawMetric {
     #[serde(rename = "type")]
     kind: String,
     description: String,
-    #[serde(default)]
-    incognito: Incognito,
+    incognito: Option<String>,
     expires: String,
     labels: Option<Vec<String>>,
     buckets: Option<Vec<u64>>,
@@ -176,12 +181,37 @@ impl Schema {
     /// The shipped browser schema.
     pub fn default_browser() -> Self {
         // The shipped file is checked by a unit test; failing here is a build defect.
-        Self::from_toml(DEFAULT_SCHEMA_TOML).expect("shipped schema is valid")
+        Self::from_json(DEFAULT_SCHEMA_JSON).expect("shipped schema is valid")
     }
 
+    /// A schema as the library takes it: the JSON form of the TOML file.
+    pub fn from_json(text: &str) -> Result<Self, SchemaError> {
+        let raw: RawSchema =
+            serde_json::from_str(text).map_err(|e| SchemaError::Syntax(format!("JSON: {e}")))?;
+        Self::from_raw(raw)
+    }
+
+    /// A schema file as written (the `toml` feature: the CLI and tests).
+    #[cfg(feature = "toml")]
     pub fn from_toml(text: &str) -> Result<Self, SchemaError> {
         let raw: RawSchema =
-            toml::from_str(text).map_err(|e| SchemaError::Syntax(e.to_string()))?;
+            toml::from_str(text).map_err(|e| SchemaError::Syntax(format!("TOML: {e}")))?;
+        Self::from_raw(raw)
+    }
+
+    /// A schema file converted to the JSON that [`Schema::from_json`] takes,
+    /// after checking that it is a valid schema. Keys are sorted, which is
+    /// also the order in which metrics are numbered, so the conversion does
+    /// not change a metric's index.
+    #[cfg(feature = "toml")]
+    pub fn toml_to_json(text: &str) -> Result<String, SchemaError> {
+        Self::from_toml(text)?;
+        let value: serde_json::Value =
+            toml::from_str(text).map_err(|e| SchemaError::Syntax(format!("TOML: {e}")))?;
+        serde_json::to_string_pretty(&value).map_err(|e| SchemaError::Syntax(format!("JSON: {e}")))
+    }
+
+    fn from_raw(raw: RawSchema) -> Result<Self, SchemaError> {
         if raw.metrics.len() > MAX_METRICS {
             return Err(invalid(format!("more than {MAX_METRICS} metrics")));
         }
@@ -295,6 +325,16 @@ fn parse_metric(name: String, m: RawMetric) -> Result<MetricDef, SchemaError> {
             "metric name '{name}' must be 1-64 of [a-z0-9_.-]"
         )));
     }
+    // Read here rather than by serde, so the error names the field in JSON too.
+    let incognito = match m.incognito.as_deref() {
+        None | Some("never") => Incognito::Never,
+        Some("aggregate") => Incognito::Aggregate,
+        Some(other) => {
+            return Err(invalid(format!(
+                "{name}: incognito must be \"never\" or \"aggregate\", not {other:?}"
+            )))
+        }
+    };
     let reject = |field: &str, present: bool| {
         if present {
             Err(invalid(format!(
@@ -329,7 +369,7 @@ fn parse_metric(name: String, m: RawMetric) -> Result<MetricDef, SchemaError> {
             for (i, l) in labels.iter().enumerate() {
                 // An `aggregate` metric's labels obey the stricter rule of
                 // `gate` (checked below, with its own message).
-                if m.incognito != Incognito::Aggregate && !valid_name(l) {
+                if incognito != Incognito::Aggregate && !valid_name(l) {
                     return Err(invalid(format!(
                         "{name}: label '{l}' must be 1-64 of [a-z0-9_.-]"
                     )));
@@ -404,7 +444,7 @@ fn parse_metric(name: String, m: RawMetric) -> Result<MetricDef, SchemaError> {
         name,
         kind,
         description: m.description,
-        incognito: m.incognito,
+        incognito,
         expires,
         max_per_day,
     };
@@ -427,7 +467,59 @@ mod tests {
     use super::*;
 
     fn one(metric: &str) -> Result<Schema, SchemaError> {
-        Schema::from_toml(&format!("schema_version = 1\n[metrics.\"m\"]\n{metric}"))
+        both(&format!("schema_version = 1\n[metrics.\"m\"]\n{metric}"))
+    }
+
+    /// `text` read both ways: as written (TOML) and as the app ships it (the
+    /// JSON form, which is all the Android library parses). Every rule must
+    /// hold on both, so they must agree; the JSON result is returned.
+    pub(crate) fn both(text: &str) -> Result<Schema, SchemaError> {
+        let as_written = Schema::from_toml(text);
+        let value: serde_json::Value = toml::from_str(text).expect("a test schema is TOML");
+        let shipped = Schema::from_json(&value.to_string());
+        match (&as_written, &shipped) {
+            (Ok(a), Ok(b)) => assert_same(a, b),
+            (Err(SchemaError::Invalid(a)), Err(SchemaError::Invalid(b))) => assert_eq!(a, b),
+            (Err(SchemaError::Syntax(_)), Err(SchemaError::Syntax(_))) => {}
+            _ => panic!("TOML and JSON disagree on {text:?}: {as_written:?} / {shipped:?}"),
+        }
+        shipped
+    }
+
+    fn assert_same(a: &Schema, b: &Schema) {
+        assert_eq!(a.version(), b.version());
+        let index = |m: Option<MetricId>| m.map(MetricId::index);
+        let (x, y) = (a.browsing(), b.browsing());
+        assert_eq!(index(x.page_load_domain), index(y.page_load_domain));
+        assert_eq!(index(x.page_load_time), index(y.page_load_time));
+        assert_eq!(index(x.search_engine), index(y.search_engine));
+        let defs = |s: &Schema| {
+            s.metrics()
+                .map(|(id, d)| (id.index(), d.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(defs(a), defs(b));
+    }
+
+    #[test]
+    fn the_shipped_json_is_the_shipped_toml() {
+        let toml = Schema::from_toml(DEFAULT_SCHEMA_TOML).unwrap();
+        assert_same(&toml, &Schema::default_browser());
+        // What `hush schema` writes reads back as the same schema.
+        let converted = Schema::toml_to_json(DEFAULT_SCHEMA_TOML).unwrap();
+        assert_same(&toml, &Schema::from_json(&converted).unwrap());
+        assert!(toml.len() > 10, "the shipped schema is the browser's");
+    }
+
+    #[test]
+    fn the_library_takes_json_not_toml() {
+        let err = Schema::from_json(DEFAULT_SCHEMA_TOML).unwrap_err();
+        assert!(matches!(err, SchemaError::Syntax(_)), "{err:?}");
+        assert!(err.to_string().starts_with("schema syntax: JSON"), "{err}");
+        // Conversion refuses what the library would refuse at start.
+        let aggregate_domain = "schema_version = 1\n[metrics.d]\ntype = \"domain\"\nincognito = \"aggregate\"\ndescription = \"\"\nexpires = \"never\"";
+        assert!(Schema::toml_to_json(aggregate_domain).is_err());
+        assert!(Schema::toml_to_json("not toml [").is_err());
     }
 
     #[test]
@@ -491,19 +583,19 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("TOML"));
-        let bad_name = Schema::from_toml("schema_version = 1\n[metrics.\"Bad Name\"]\ntype=\"counter\"\ndescription=\"\"\nexpires=\"never\"");
+        let bad_name = both("schema_version = 1\n[metrics.\"Bad Name\"]\ntype=\"counter\"\ndescription=\"\"\nexpires=\"never\"");
         assert!(bad_name.unwrap_err().to_string().contains("metric name"));
     }
 
     #[test]
     fn browsing_bindings_are_type_checked() {
         let text = "schema_version = 1\n[browsing]\npage_load_domain = \"c\"\n[metrics.c]\ntype=\"counter\"\ndescription=\"\"\nexpires=\"never\"";
-        assert!(Schema::from_toml(text)
+        assert!(both(text)
             .unwrap_err()
             .to_string()
             .contains("needs a domain metric"));
         let text = "schema_version = 1\n[browsing]\nsearch_engine = \"nope\"\n[metrics.c]\ntype=\"counter\"\ndescription=\"\"\nexpires=\"never\"";
-        assert!(Schema::from_toml(text)
+        assert!(both(text)
             .unwrap_err()
             .to_string()
             .contains("unknown metric"));

@@ -46,7 +46,7 @@ pub fn open<'l>(
     env: EnvUnowned<'l>,
     _class: JClass<'l>,
     data_dir: JString<'l>,
-    schema_toml: JString<'l>,
+    schema_json: JString<'l>,
     key_config: JByteArray<'l>,
     gateway_url: JString<'l>,
     relay_url: JString<'l>,
@@ -60,7 +60,7 @@ pub fn open<'l>(
 ) -> jlong {
     run(env, |env| {
         let dir = jstr::read_non_empty(env, &data_dir, MAX_SETTING, "data directory")?;
-        let schema = jstr::read_optional(env, &schema_toml, MAX_SCHEMA, "schema")?;
+        let schema = jstr::read_optional(env, &schema_json, MAX_SCHEMA, "schema")?;
         let keys = read_bytes(env, &key_config, MAX_KEY_CONFIG, "key configuration")?;
         let gateway = jstr::read_non_empty(env, &gateway_url, MAX_SETTING, "gateway URL")?;
         let relay = jstr::read_optional(env, &relay_url, MAX_SETTING, "relay URL")?;
@@ -95,7 +95,7 @@ pub fn open<'l>(
                 )
             })?;
         let schema = match schema {
-            Some(text) => Schema::from_toml(text.as_str())
+            Some(text) => Schema::from_json(text.as_str())
                 .map_err(|e| BridgeError::bad_argument(e.to_string()))?,
             None => Schema::default_browser(),
         };

@@ -65,19 +65,19 @@ pub fn test_panic_holding_lock<'l>(env: EnvUnowned<'l>, _class: JClass<'l>, hand
     })
 }
 
-/// A DAP task configuration for `schema_toml` (null: the shipped schema)
+/// A DAP task configuration for `schema_json` (null: the shipped schema)
 /// whose aggregator keys are random: nobody can open what is sealed to it.
 /// For tests that never upload to real aggregators.
 #[jni_mangle("dev.hush.internal.NativeBridge")]
 pub fn test_task_config<'l>(
     env: EnvUnowned<'l>,
     _class: JClass<'l>,
-    schema_toml: JString<'l>,
+    schema_json: JString<'l>,
 ) -> JByteArray<'l> {
     run(env, |env| {
-        let text = jstr::read_optional(env, &schema_toml, 1 << 20, "schema")?;
+        let text = jstr::read_optional(env, &schema_json, 1 << 20, "schema")?;
         let schema = match text {
-            Some(t) => hush_core::schema::Schema::from_toml(t.as_str())
+            Some(t) => hush_core::schema::Schema::from_json(t.as_str())
                 .map_err(|e| crate::error::BridgeError::bad_argument(e.to_string()))?,
             None => hush_core::schema::Schema::default_browser(),
         };

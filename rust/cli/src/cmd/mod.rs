@@ -3,6 +3,7 @@ pub mod explain_url;
 pub mod keygen;
 pub mod open;
 pub mod replay;
+pub mod schema;
 pub mod seal;
 
 use std::io::{self, Write};

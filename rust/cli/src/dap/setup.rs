@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | `client/dap-tasks.json` | 0644 | what the app ships and pins: the task configuration (`hush-dap-tasks/1`) |
 //! | `client/ohttp-keys` | 0644 | the leader gateway's OHTTP key configuration, also pinned by the app |
+//! | `client/schema.json` | 0644 | the schema the tasks are for, in the JSON form the library takes (`HushConfig.schemaJson`; as `hush schema` writes it) |
 //! | `leader/aggregator.json` | 0600 | the leader's HPKE key pair, the tasks with their VDAF verify keys, the helper's URL, the token it presents to the helper, the collector's HPKE config and the hash of the collector's token |
 //! | `leader/ohttp/` | 0600 keys | the key directory of the leader's OHTTP gateway, `hush serve --key leader/ohttp` (as `hush keygen` writes it) |
 //! | `helper/aggregator.json` | 0600 | the helper's own HPKE key pair, the same tasks and verify keys, the hash of the leader's token, the collector's HPKE config |
@@ -61,13 +62,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, String> {
-    let schema = match &args.schema {
+    let schema_json = match &args.schema {
         Some(p) => {
             let text = fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            Schema::from_toml(&text).map_err(|e| format!("{}: {e}", p.display()))?
+            Schema::toml_to_json(&text).map_err(|e| format!("{}: {e}", p.display()))?
         }
-        None => Schema::default_browser(),
+        None => hush_core::schema::DEFAULT_SCHEMA_JSON.to_owned(),
     };
+    let schema = Schema::from_json(&schema_json).map_err(|e| e.to_string())?;
     if args.min_batch_size == 0 {
         return Err("--min-batch-size must be at least 1".into());
     }
@@ -183,6 +185,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             client.to_json().into_bytes(),
             false,
         )?,
+        write(out, "client/schema.json", schema_json.into_bytes(), false)?,
         write(
             out,
             "leader/aggregator.json",

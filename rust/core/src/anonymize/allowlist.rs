@@ -7,23 +7,57 @@
 //! visited (DESIGN.md P5). The set of labels, and so a label's index, is
 //! the entries alone: variants add no label.
 //!
-//! Lookup structure: the file is compiled in with `include_str!`; at first use
-//! its entries are collected, as `&'static str` slices into that text, into a
+//! Lookup structure: the file is compiled in packed by the build script
+//! (`build/allowlist_blob.rs`: reversed, sorted, front-coded lines, 37 KB
+//! instead of 64 KB in the library) and unpacked once, at first use, into
+//! its lines (61 KB on the heap, for the life of the process). Its entries
+//! are then collected, as `&'static str` slices into that text, into a
 //! sorted boxed slice (a label is an index into it, so `as_str` is an index)
 //! and a `HashMap` from entry or variant to the entry's index, with a small
 //! multiplicative hasher. A lookup hashes the ~12-byte name once and compares
 //! one candidate (~20 ns; the binary search this replaced took ~100 ns). Hash
 //! flooding is no concern: the keys are the fixed shipped list and lookups
-//! never insert. Memory for the 4,048 entries and 366 variants: the text in
-//! read-only data (~65 KB with its header), the slice (16 B per entry, 65 KB),
-//! the map (8,192 buckets of 24 B plus control bytes, ~205 KB): ~335 KB,
-//! built once; nothing per lookup.
+//! never insert. Memory for the 4,048 entries and 366 variants: the text
+//! (61 KB), the slice (16 B per entry, 65 KB), the map (8,192 buckets of 24 B
+//! plus control bytes, ~205 KB): ~330 KB, built once; nothing per lookup.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// The shipped data file.
+use std::sync::OnceLock;
+
+/// The shipped data file, packed by the build script.
+static PACKED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/allowlist.packed"));
+
+/// The shipped data file as written (tests compare the packed one with it).
+#[cfg(test)]
 pub(super) const SHIPPED: &str = include_str!("../../data/popular-domains.txt");
+
+/// The lines of the shipped data file that [`AllowList::parse`] reads,
+/// unpacked on first use.
+pub(super) fn shipped() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| unpack(PACKED))
+}
+
+/// Undoes `build/allowlist_blob.rs`: per line, the count of leading bytes
+/// shared with the line before, the rest, `\n`; each line reversed. The input
+/// is the build's own output, so a malformed one is a build defect; it still
+/// cannot panic here or yield anything but ASCII.
+fn unpack(packed: &[u8]) -> String {
+    let mut text = String::with_capacity(packed.len() * 2);
+    let mut previous: Vec<u8> = Vec::new();
+    let mut rest = packed;
+    while let Some((&shared, tail)) = rest.split_first() {
+        let end = tail.iter().position(|&b| b == b'\n').unwrap_or(tail.len());
+        previous.truncate(usize::from(shared));
+        previous.extend_from_slice(&tail[..end]);
+        text.extend(previous.iter().rev().map(|&b| char::from(b & 0x7f)));
+        text.push('\n');
+        rest = tail.get(end + 1..).unwrap_or_default();
+    }
+    text
+}
 
 /// Separates a folded variant from its label on a line of the data file.
 const VARIANT_ARROW: &str = "->";
@@ -147,8 +181,33 @@ mod tests {
     }
 
     #[test]
+    fn the_packed_list_is_the_shipped_file() {
+        let packed = AllowList::parse(shipped());
+        let file = AllowList::parse(SHIPPED);
+        assert_eq!(packed.entries(), file.entries());
+        let mut keys: Vec<_> = file.index.iter().map(|(&k, &i)| (k, i)).collect();
+        keys.sort_unstable();
+        let mut unpacked: Vec<_> = packed.index.iter().map(|(&k, &i)| (k, i)).collect();
+        unpacked.sort_unstable();
+        assert_eq!(unpacked, keys, "every entry and variant, at the same index");
+        assert!(
+            PACKED.len() < SHIPPED.len() * 2 / 3,
+            "{} bytes packed",
+            PACKED.len()
+        );
+    }
+
+    #[test]
+    fn unpack_never_panics_on_a_malformed_input() {
+        assert_eq!(unpack(b""), "");
+        assert_eq!(unpack(b"\x00moc.a\n\x04b\n"), "a.com\nb.com\n");
+        // A count past the previous line, no final newline, bytes >= 0x80.
+        assert_eq!(unpack(b"\x09ab\n\xffc\xe9"), "ba\nicba\n");
+    }
+
+    #[test]
     fn every_shipped_entry_is_found_at_its_index() {
-        let list = AllowList::parse(SHIPPED);
+        let list = AllowList::parse(shipped());
         assert!(list.entries().len() > 1000);
         for (i, entry) in list.entries().iter().enumerate() {
             assert_eq!(list.index_of(entry), Some(i));

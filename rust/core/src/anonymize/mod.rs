@@ -174,7 +174,7 @@ impl Anonymizer {
     pub fn shipped() -> &'static Anonymizer {
         static SHIPPED: OnceLock<Anonymizer> = OnceLock::new();
         SHIPPED.get_or_init(|| Anonymizer {
-            allow: AllowList::parse(allowlist::SHIPPED),
+            allow: AllowList::parse(allowlist::shipped()),
         })
     }
 

@@ -96,10 +96,11 @@ fn check_aggregate_label(label: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    use crate::schema::tests::both;
     use crate::schema::{Incognito, Schema, SchemaError};
 
     fn load(metric: &str) -> Result<Schema, SchemaError> {
-        Schema::from_toml(&format!(
+        both(&format!(
             "schema_version = 1\n[metrics.\"m\"]\ndescription = \"\"\nexpires = \"never\"\n{metric}"
         ))
     }
@@ -136,11 +137,11 @@ mod tests {
             );
         }
         refused(
-            Schema::from_toml("schema_version = 1\nincognito_gate = false\n[metrics]"),
+            both("schema_version = 1\nincognito_gate = false\n[metrics]"),
             "unknown field",
         );
         refused(
-            Schema::from_toml(
+            both(
                 "schema_version = 1\n[browsing]\nprivate = true\n[metrics.c]\ntype = \"counter\"\ndescription = \"\"\nexpires = \"never\"",
             ),
             "unknown field",
@@ -164,7 +165,7 @@ mod tests {
         }
         // So no browsing binding can name a metric a private tab may count.
         let text = "schema_version = 1\n[browsing]\npage_load_time = \"t\"\n[metrics.t]\ntype = \"histogram\"\nbuckets = [1]\nincognito = \"aggregate\"\ndescription = \"\"\nexpires = \"never\"";
-        refused(Schema::from_toml(text), "may not be incognito");
+        refused(both(text), "may not be incognito");
     }
 
     #[test]

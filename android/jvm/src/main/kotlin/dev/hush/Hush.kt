@@ -40,7 +40,7 @@ class Hush private constructor(internal val handle: Long, config: HushConfig) : 
         fun start(config: HushConfig): Hush {
             val handle = NativeBridge.open(
                 config.dataDir.path,
-                config.schemaToml,
+                config.schemaJson,
                 config.keyConfig,
                 config.gatewayUrl,
                 config.relayUrl,

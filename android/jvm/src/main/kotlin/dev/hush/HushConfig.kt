@@ -32,7 +32,8 @@ data class AppEnvironment(
  *   without a relay: the collector then sees each device's IP address next
  *   to its reports. An explicit opt-out (with [relayUrl] null); never the
  *   default.
- * @property schemaToml the metric schema; null = the one Hush ships.
+ * @property schemaJson the metric schema as JSON, converted from its TOML file
+ *   by `hush schema FILE.toml` at build time; null = the one Hush ships.
  * @property collectionEnabled the user's "Usage statistics" choice as the app
  *   saved it; null = not asked yet (nothing is recorded until it is given).
  * @property enhancedIncognito the "Enhanced incognito" setting (default on).
@@ -46,7 +47,7 @@ class HushConfig @JvmOverloads constructor(
     val relayUrl: String?,
     val environment: AppEnvironment,
     val taskConfig: ByteArray,
-    val schemaToml: String? = null,
+    val schemaJson: String? = null,
     val collectionEnabled: Boolean? = null,
     val enhancedIncognito: Boolean = true,
     val uploader: Uploader = HttpUrlConnectionUploader(),

@@ -74,17 +74,16 @@ class HushApiTest {
 
     @Test
     fun `a custom schema is used instead of the shipped one`() {
+        // The JSON that `hush schema` writes for the TOML file
+        // schema_version = 7 / [metrics."app.opened"] type = "counter" ...
         val schema = """
-            schema_version = 7
-            [metrics."app.opened"]
-            type = "counter"
-            description = "App opened."
-            expires = "never"
+            {"schema_version": 7,
+             "metrics": {"app.opened": {"type": "counter", "description": "App opened.", "expires": "never"}}}
         """.trimIndent()
         val config = TestSupport.config(dir).let {
             HushConfig(
                 it.dataDir, it.keyConfig, it.gatewayUrl, it.relayUrl, it.environment, TestSupport.tasksFor(schema),
-                schemaToml = schema, collectionEnabled = true, uploader = it.uploader,
+                schemaJson = schema, collectionEnabled = true, uploader = it.uploader,
             )
         }
         Hush.start(config).use { hush ->
@@ -94,14 +93,14 @@ class HushApiTest {
         }
         val broken = HushConfig(
             File(dir, "b"), TestSupport.KEYS, TestSupport.GATEWAY, TestSupport.RELAY, TestSupport.ENV, TestSupport.TASKS,
-            schemaToml = "not toml [",
+            schemaJson = "schema_version = 7",
         )
         val e = kotlin.test.assertFailsWith<IllegalArgumentException> { Hush.start(broken) }
-        assertContains(e.message!!, "TOML")
+        assertContains(e.message!!, "schema syntax: JSON")
         // The shipped schema's task configuration does not fit another schema.
         val mismatched = HushConfig(
             File(dir, "c"), TestSupport.KEYS, TestSupport.GATEWAY, TestSupport.RELAY, TestSupport.ENV, TestSupport.TASKS,
-            schemaToml = schema,
+            schemaJson = schema,
         )
         val m = kotlin.test.assertFailsWith<IllegalArgumentException> { Hush.start(mismatched) }
         assertContains(m.message!!, "no task for 'app.opened'")

@@ -119,18 +119,15 @@ class PrivateTabSchedulingTest {
     @Test
     fun `a schema whose aggregate labels are domains is refused at start`() {
         val schema = """
-            schema_version = 1
-            [metrics."private.site"]
-            type = "labeled_counter"
-            incognito = "aggregate"
-            labels = ["grindr.com", "new_tab"]
-            description = "A private tab's site, smuggled through a label."
-            expires = "never"
+            {"schema_version": 1,
+             "metrics": {"private.site": {"type": "labeled_counter", "incognito": "aggregate",
+               "labels": ["grindr.com", "new_tab"],
+               "description": "A private tab's site, smuggled through a label.", "expires": "never"}}}
         """.trimIndent()
         val config = TestSupport.config(dir, enhancedIncognito = false).let {
             HushConfig(
                 it.dataDir, it.keyConfig, it.gatewayUrl, it.relayUrl, it.environment, it.taskConfig,
-                schemaToml = schema, collectionEnabled = true, enhancedIncognito = false, uploader = it.uploader,
+                schemaJson = schema, collectionEnabled = true, enhancedIncognito = false, uploader = it.uploader,
             )
         }
         val e = assertFailsWith<IllegalArgumentException> { Hush.start(config) }

@@ -20,7 +20,7 @@ object TestSupport {
     val TASKS: ByteArray by lazy { dev.hush.internal.NativeBridge.testTaskConfig(null) }
 
     /** The same for another schema. */
-    fun tasksFor(schemaToml: String): ByteArray = dev.hush.internal.NativeBridge.testTaskConfig(schemaToml)
+    fun tasksFor(schemaJson: String): ByteArray = dev.hush.internal.NativeBridge.testTaskConfig(schemaJson)
     val ENV = AppEnvironment("14.2.7", 34, "de-AT")
 
     /** Fails the test if the core ever hands out an upload. */

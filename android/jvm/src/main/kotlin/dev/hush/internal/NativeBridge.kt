@@ -17,7 +17,7 @@ object NativeBridge {
     /** [collectionEnabled]: -1 not given yet, 0 off, 1 on. */
     @JvmStatic external fun open(
         dataDir: String?,
-        schemaToml: String?,
+        schemaJson: String?,
         keyConfig: ByteArray?,
         gatewayUrl: String?,
         relayUrl: String?,
@@ -78,11 +78,11 @@ object NativeBridge {
     @JvmStatic external fun testAdvanceClock(deltaMs: Long)
 
     /**
-     * Test builds only: a DAP task configuration for [schemaToml] (null: the
+     * Test builds only: a DAP task configuration for [schemaJson] (null: the
      * shipped schema) whose aggregator keys nobody holds, for tests that
      * never upload to real aggregators.
      */
-    @JvmStatic external fun testTaskConfig(schemaToml: String?): ByteArray
+    @JvmStatic external fun testTaskConfig(schemaJson: String?): ByteArray
 }
 
 /** Metric kind codes of [NativeBridge.metric] (hush-jni `instance::kind_code`). */
