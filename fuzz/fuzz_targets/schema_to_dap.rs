@@ -56,7 +56,11 @@ fuzz_target!(|data: &[u8]| {
             let json = Schema::toml_to_json(text).expect("a loaded schema converts");
             let shipped = Schema::from_json(&json).expect("its JSON loads");
             let names = |s: &Schema| s.metrics().map(|(_, d)| d.clone()).collect::<Vec<_>>();
-            assert_eq!(names(&schema), names(&shipped), "the conversion keeps every metric");
+            assert_eq!(
+                names(&schema),
+                names(&shipped),
+                "the conversion keeps every metric"
+            );
             schema
         }
         Err(_) => match Schema::from_json(text) {
