@@ -25,6 +25,20 @@ pub fn pack(text: &str) -> Vec<u8> {
         .collect();
     lines.sort_unstable();
     lines.dedup();
+    // The first `variant -> label` line of a variant wins at run time, and
+    // packing reorders lines: so a variant may have one label only.
+    let mut variants: Vec<String> = lines
+        .iter()
+        .filter_map(|reversed| {
+            let line: String = reversed.iter().rev().map(|&b| char::from(b)).collect();
+            let (variant, _) = line.split_once("->")?;
+            Some(variant.trim().to_owned())
+        })
+        .collect();
+    variants.sort_unstable();
+    if let Some(w) = variants.windows(2).find(|w| w[0] == w[1]) {
+        panic!("allow-list variant {} has two labels", w[0]);
+    }
     let mut out = Vec::new();
     let mut previous: &[u8] = &[];
     for line in &lines {

@@ -1,7 +1,7 @@
 //! The metric schema an app ships. It is written in TOML and reaches the
 //! library as JSON: `hush schema` (and this crate's build script, for the
 //! shipped one) converts it, so the Android library carries no TOML parser
-//! (130 KB of it, BENCHMARKS.md). It is parsed and checked once, at start;
+//! (135 KB of it, BENCHMARKS.md). It is parsed and checked once, at start;
 //! afterwards a metric is a [`MetricId`] (an index) and recording never looks
 //! a name up again.
 
@@ -152,7 +152,39 @@ struct RawSchema {
     schema_version: u32,
     #[serde(default)]
     browsing: RawBrowsing,
+    #[serde(deserialize_with = "unique_metrics")]
     metrics: BTreeMap<String, RawMetric>,
+}
+
+/// serde_json keeps the last of two equal keys where TOML refuses them; this
+/// refuses them in both, so a hand-written JSON schema cannot hide a metric
+/// behind another of the same name.
+fn unique_metrics<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, RawMetric>, D::Error> {
+    struct Unique;
+    impl<'de> serde::de::Visitor<'de> for Unique {
+        type Value = BTreeMap<String, RawMetric>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a table of metrics")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut metrics = BTreeMap::new();
+            while let Some((name, metric)) = map.next_entry::<String, RawMetric>()? {
+                if metrics.contains_key(&name) {
+                    return Err(serde::de::Error::custom(format!(
+                        "metric '{name}' is defined twice"
+                    )));
+                }
+                metrics.insert(name, metric);
+            }
+            Ok(metrics)
+        }
+    }
+    d.deserialize_map(Unique)
 }
 
 #[derive(Deserialize, Default)]
@@ -186,8 +218,14 @@ impl Schema {
 
     /// A schema as the library takes it: the JSON form of the TOML file.
     pub fn from_json(text: &str) -> Result<Self, SchemaError> {
-        let raw: RawSchema =
-            serde_json::from_str(text).map_err(|e| SchemaError::Syntax(format!("JSON: {e}")))?;
+        let raw: RawSchema = serde_json::from_str(text).map_err(|e| {
+            let hint = if text.trim_start().starts_with('{') {
+                ""
+            } else {
+                " (a TOML schema file? `hush schema FILE.toml` converts it)"
+            };
+            SchemaError::Syntax(format!("JSON: {e}{hint}"))
+        })?;
         Self::from_raw(raw)
     }
 
@@ -516,6 +554,14 @@ mod tests {
         let err = Schema::from_json(DEFAULT_SCHEMA_TOML).unwrap_err();
         assert!(matches!(err, SchemaError::Syntax(_)), "{err:?}");
         assert!(err.to_string().starts_with("schema syntax: JSON"), "{err}");
+        assert!(err.to_string().contains("hush schema FILE.toml"), "{err}");
+        // Two metrics of one name: TOML refuses them, and so does JSON
+        // (serde_json alone would keep the second).
+        let twice = r#"{"schema_version": 1, "metrics": {
+            "m": {"type": "counter", "description": "", "expires": "never"},
+            "m": {"type": "boolean", "description": "", "expires": "never"}}}"#;
+        let err = Schema::from_json(twice).unwrap_err().to_string();
+        assert!(err.contains("metric 'm' is defined twice"), "{err}");
         // Conversion refuses what the library would refuse at start.
         let aggregate_domain = "schema_version = 1\n[metrics.d]\ntype = \"domain\"\nincognito = \"aggregate\"\ndescription = \"\"\nexpires = \"never\"";
         assert!(Schema::toml_to_json(aggregate_domain).is_err());
