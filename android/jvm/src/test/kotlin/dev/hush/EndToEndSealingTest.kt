@@ -40,10 +40,14 @@ class EndToEndSealingTest {
                 NativeBridge.testAdvanceClock(day)
                 try {
                     hush.flush() // seals yesterday into pending/
-                    NativeBridge.testAdvanceClock(7 * 3_600_000L) // past the random upload delay
+                    // Past every report's random send time (P7): sealed more
+                    // than 6 h after midnight, a day's reports draw theirs up
+                    // to 24 h after the seal. 7 h here missed them all in
+                    // about 1 run in 170 (15 draws, each 17/24 likely later).
+                    NativeBridge.testAdvanceClock(25 * 3_600_000L)
                     hush.flush()
                 } finally {
-                    NativeBridge.testAdvanceClock(-day - 7 * 3_600_000L)
+                    NativeBridge.testAdvanceClock(-day - 25 * 3_600_000L)
                 }
             }
             val (type, body) = bodies.single()

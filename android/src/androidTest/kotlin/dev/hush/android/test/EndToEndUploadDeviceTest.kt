@@ -32,10 +32,11 @@ class EndToEndUploadDeviceTest {
                 NativeBridge.testAdvanceClock(day)
                 try {
                     hush.flush() // seals yesterday into pending/
-                    NativeBridge.testAdvanceClock(7 * 3_600_000L) // past the random upload delay
+                    // Past every report's random send time: up to 24 h after a seal (P7).
+                    NativeBridge.testAdvanceClock(25 * 3_600_000L)
                     hush.flush()
                 } finally {
-                    NativeBridge.testAdvanceClock(-day - 7 * 3_600_000L)
+                    NativeBridge.testAdvanceClock(-day - 25 * 3_600_000L)
                 }
             }
             val posted = server.requests.single()
